@@ -1,0 +1,233 @@
+"""The one module that talks to an LLM over HTTP, through the official `openai` client.
+
+`chat()` sends messages and returns a `Reply` with the text, token `Usage`,
+latency and model. `stream()` yields text as it arrives and fills in the same
+`Reply` at the end. The endpoint, key and model come only from
+`handbook.config.settings()`, so the same call reaches the local llama.cpp
+server, OpenAI, vLLM or Ollama by changing environment variables alone. When
+the endpoint is the handbook's own local server, it is started on first use.
+
+Hooks are the extension point for everything that wraps a call: tracing,
+budgets and response caches install one with `use(hook)`. A hook's `before`
+may return a `Reply` to answer without calling the model (a cache hit) or
+raise to stop the call (a budget); `after` sees every reply or error.
+
+Deliberately left out: retries with backoff, tools/function calling, images.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from . import config
+from .errors import LLMCallError
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens billed for one or more calls. `u1 + u2` adds them up (chapter 1)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.cached_tokens + other.cached_tokens,
+        )
+
+    __radd__ = lambda self, other: self if other == 0 else self + other  # noqa: E731  (for sum())
+
+
+@dataclass(frozen=True)
+class Request:
+    """What is about to be sent; hooks read it (chapter 1)."""
+
+    messages: tuple[dict[str, str], ...]
+    model: str
+    params: dict[str, Any]
+    prompt_ref: str | None = None  # "name@version" from handbook.prompts
+    prompt_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One model answer with what it cost in tokens and time (chapter 1)."""
+
+    text: str
+    usage: Usage
+    latency_s: float
+    model: str
+    finish_reason: str | None = None
+    prompt_ref: str | None = None
+    prompt_hash: str | None = None
+    cached: bool = False  # answered by a cache hook, not the model
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+class Hook(Protocol):
+    def before(self, request: Request) -> Reply | None: ...
+    def after(self, request: Request, reply: Reply | None, error: BaseException | None) -> None: ...
+
+
+_HOOKS: list[Hook] = []
+_CLIENTS: dict[tuple[str, str], Any] = {}
+
+
+@contextlib.contextmanager
+def use(hook: Hook) -> Iterator[Hook]:
+    """Install a hook for the duration of a `with` block (chapter 1)."""
+    _HOOKS.append(hook)
+    try:
+        yield hook
+    finally:
+        _HOOKS.remove(hook)
+
+
+def openai_client(cfg: config.Settings | None = None):
+    """The `openai.OpenAI` object for the configured endpoint, created once per endpoint and key."""
+    from openai import OpenAI
+
+    cfg = cfg or config.settings()
+    key = (cfg.base_url, cfg.api_key)
+    if key not in _CLIENTS:
+        # Explicit base_url and api_key: the library never falls back to its own env lookup.
+        _CLIENTS[key] = OpenAI(base_url=cfg.base_url, api_key=cfg.api_key, max_retries=1, timeout=300)
+    return _CLIENTS[key]
+
+
+def _prepare(messages, model, prompt_ref, prompt_hash, params) -> tuple[config.Settings, Request]:
+    # A rendered prompt from handbook.prompts carries its own ref and hash.
+    if hasattr(messages, "messages"):
+        prompt_ref = prompt_ref or getattr(messages, "ref", None)
+        prompt_hash = prompt_hash or getattr(messages, "sha256", None)
+        messages = messages.messages
+    msgs = tuple(dict(m) for m in messages)
+    if not msgs or any("role" not in m or "content" not in m for m in msgs):
+        raise LLMCallError(
+            "messages must be a non-empty list of {'role': ..., 'content': ...} dicts.",
+            "e.g. [{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': 'Hi'}]",
+        )
+    cfg = config.settings()
+    if cfg.local:
+        from . import server
+
+        server.ensure_running(cfg)
+    return cfg, Request(msgs, model or cfg.model, params, prompt_ref, prompt_hash)
+
+
+def _before(request: Request) -> Reply | None:
+    for hook in list(_HOOKS):
+        hit = hook.before(request)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _after(request: Request, reply: Reply | None, error: BaseException | None) -> None:
+    for hook in list(_HOOKS):
+        hook.after(request, reply, error)
+
+
+def _fail(cfg: config.Settings, request: Request, exc: Exception) -> LLMCallError:
+    where = "the local server" if cfg.local else cfg.base_url
+    fix = "run `handbook doctor` to check the server" if cfg.local else "check OPENAI_BASE_URL, OPENAI_API_KEY and HANDBOOK_MODEL"
+    return LLMCallError(f"Chat call to {where} (model {request.model}) failed: {type(exc).__name__}: {exc}", fix)
+
+
+def chat(messages, *, model: str | None = None, temperature: float = 0.0, max_tokens: int = 256,
+         seed: int | None = 0, prompt_ref: str | None = None, prompt_hash: str | None = None,
+         **params: Any) -> Reply:
+    """Send chat messages and return a `Reply` (chapter 1).
+
+    Defaults are the reproducible ones: temperature 0 and a fixed seed. Extra
+    keyword arguments (`response_format`, `stop`, `top_p`, ...) go to the API.
+    """
+    params = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed, **params}
+    params = {k: v for k, v in params.items() if v is not None}
+    cfg, request = _prepare(messages, model, prompt_ref, prompt_hash, params)
+    hit = _before(request)
+    if hit is not None:
+        _after(request, hit, None)
+        return hit
+    start = time.perf_counter()
+    try:
+        resp = openai_client(cfg).chat.completions.create(model=request.model, messages=list(request.messages), **params)
+    except Exception as exc:
+        error = _fail(cfg, request, exc)
+        _after(request, None, error)
+        raise error from exc
+    latency = time.perf_counter() - start
+    u = resp.usage
+    details = getattr(u, "prompt_tokens_details", None) if u else None
+    usage = Usage(
+        u.prompt_tokens if u else 0,
+        u.completion_tokens if u else 0,
+        (getattr(details, "cached_tokens", 0) or 0) if details else 0,
+    )
+    choice = resp.choices[0]
+    reply = Reply(choice.message.content or "", usage, latency, resp.model or request.model,
+                  choice.finish_reason, request.prompt_ref, request.prompt_hash)
+    _after(request, reply, None)
+    return reply
+
+
+class Stream:
+    """Iterate for text pieces; afterwards `.reply` holds the full `Reply` (chapter 1)."""
+
+    def __init__(self, cfg: config.Settings, request: Request):
+        self.cfg, self.request, self.reply = cfg, request, None
+
+    def __iter__(self) -> Iterator[str]:
+        start = time.perf_counter()
+        pieces, usage, finish = [], None, None
+        try:
+            chunks = openai_client(self.cfg).chat.completions.create(
+                model=self.request.model, messages=list(self.request.messages), stream=True,
+                stream_options={"include_usage": True}, **self.request.params)
+            for chunk in chunks:
+                if chunk.usage:
+                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                for choice in chunk.choices:
+                    finish = choice.finish_reason or finish
+                    if choice.delta and choice.delta.content:
+                        pieces.append(choice.delta.content)
+                        yield choice.delta.content
+        except Exception as exc:
+            error = _fail(self.cfg, self.request, exc)
+            _after(self.request, None, error)
+            raise error from exc
+        text = "".join(pieces)
+        counted = usage is None  # servers such as llama.cpp ignore include_usage
+        if counted:
+            from . import server
+
+            usage = server.count_usage(self.request.messages, text, self.cfg, self.request.model)
+        self.reply = Reply(text, usage, time.perf_counter() - start, self.request.model, finish,
+                           self.request.prompt_ref, self.request.prompt_hash,
+                           extra={"usage_counted_locally": counted})
+        _after(self.request, self.reply, None)
+
+
+def stream(messages, *, model: str | None = None, temperature: float = 0.0, max_tokens: int = 256,
+           seed: int | None = 0, **params: Any) -> Stream:
+    """Like `chat`, but yields text as it is generated (chapter 1)."""
+    params = {k: v for k, v in {"temperature": temperature, "max_tokens": max_tokens, "seed": seed, **params}.items()
+              if v is not None}
+    cfg, request = _prepare(messages, model, None, None, params)
+    return Stream(cfg, request)
+
+
+def with_text(reply: Reply, text: str) -> Reply:
+    """A copy of `reply` with different text (used by caches and parsers)."""
+    return replace(reply, text=text)
