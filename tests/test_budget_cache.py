@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 import pytest
+
 from handbook import cost, meter
 from handbook.budget import Budget, BudgetError, BudgetExceeded
 from handbook.cache import ResponseCache, request_key

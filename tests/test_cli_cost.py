@@ -7,6 +7,7 @@ import json
 import sys
 
 import pytest
+
 from handbook.cli import main
 
 
