@@ -71,13 +71,14 @@ class Budget:
             self.alerted = self.spent >= self.limit * self.alert_at
 
     @classmethod
-    def for_student(cls, student: str, lab: str, limit_usd: float, **kwargs) -> Budget:
-        """One student's budget for a whole lab, kept under HANDBOOK_HOME/budgets/ (chapter 5)."""
+    def for_student(cls, student: str, lab: str, limit_usd: float, *, root: str | Path | None = None,
+                    **kwargs) -> Budget:
+        """One student's budget for a whole lab, kept under `root` (default HANDBOOK_HOME/budgets/) (chapter 5)."""
         for label, value in (("student", student), ("lab", lab)):
             if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", value or ""):
                 raise BudgetError(f"{label} {value!r} must be 1-64 letters, digits, '.', '_' or '-'.",
                                   "use an id such as 'alice' or 'lab5'")
-        path = config.home() / "budgets" / lab / f"{student}.json"
+        path = Path(root or config.home() / "budgets") / lab / f"{student}.json"
         return cls(limit_usd, path=path, name=f"{student}@{lab}", **kwargs)
 
     @property
