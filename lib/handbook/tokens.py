@@ -157,7 +157,7 @@ def _local_count(text: str, model: str) -> int:
     req = urllib.request.Request(f"http://127.0.0.1:{cfg.port}/extras/tokenize/count", body,
                                  {"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
+        with urllib.request.urlopen(req, timeout=300) as resp:  # patient: a shared server queues requests
             return int(json.loads(resp.read())["count"])
     except (urllib.error.URLError, OSError, KeyError, ValueError) as exc:
         raise TokenizerError(f"The local server could not count tokens for {model}: {exc}",
