@@ -301,9 +301,9 @@ def chunk(docs: Document | Iterable[Document], size: int = 200, overlap: int = 4
             if j >= len(units) or units[j][3] != units[i][3]:
                 i = j
                 continue
-            # step back over trailing units that fit in `overlap`, but always move forward by at least one
+            # step back over trailing units that fit in `overlap`, leaving room for the next new unit
             back, k = 0, j
-            while k - 1 > i and back + units[k - 1][2] <= overlap:
+            while k - 1 > i and back + units[k - 1][2] <= overlap and back + units[k - 1][2] + units[j][2] <= size:
                 back += units[k - 1][2]
                 k -= 1
             i = k

@@ -52,7 +52,9 @@ def model_path(name: str = DEFAULT_MODEL) -> Path:
 @cache
 def _model(name: str):
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # the "Loading weights" bar is noise in notebooks and CLI output
     return SentenceTransformer(str(model_path(name)), device="cpu")
 
 

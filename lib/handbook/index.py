@@ -131,6 +131,9 @@ class VectorIndex:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
         try:
+            umask = os.umask(0)
+            os.umask(umask)
+            tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; an index folder is an ordinary folder
             faiss.write_index(self.faiss, str(tmp / "index.faiss"))
             with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
                 for c in self.chunks:
