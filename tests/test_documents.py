@@ -6,11 +6,10 @@ import json
 import warnings
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from handbook.documents import Chunk, CorpusError, Document, SkippedFileWarning, chunk, decode, load
 from handbook.errors import HandbookError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def words(text: str) -> int:

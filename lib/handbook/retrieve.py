@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .documents import Chunk
-from .embeddings import Embedder
+from .embeddings import Embedder, default_embedder
 from .index import VectorIndex, VectorIndexError
 
 MODES = ("dense", "bm25", "hybrid")
@@ -56,6 +56,8 @@ def _check_k(index: VectorIndex, k: int) -> None:
 
 def dense(index: VectorIndex, query: str, k: int = 5, embedder: Embedder | None = None) -> list[Hit]:
     """Nearest chunks by cosine similarity of embeddings (chapter 3)."""
+    embedder = embedder or default_embedder()
+    index.check_embedder(embedder)  # a model mismatch is the more important news than a bad k
     _check_k(index, k)
     return [Hit(r, s, c, "dense") for r, (s, c) in enumerate(index.search(query, k, embedder), start=1)]
 
@@ -100,6 +102,8 @@ def rrf(rankings: list[list[Hit]], k: int, k_rrf: int = 60) -> list[Hit]:
 def hybrid(index: VectorIndex, query: str, k: int = 5, embedder: Embedder | None = None,
            depth: int = 50, k_rrf: int = 60) -> list[Hit]:
     """Dense and BM25 rankings (each `depth` deep) fused by reciprocal-rank fusion (chapter 3)."""
+    embedder = embedder or default_embedder()
+    index.check_embedder(embedder)
     _check_k(index, k)
     depth = min(max(depth, k), len(index))
     return rrf([dense(index, query, depth, embedder), bm25(index, query, depth)], k, k_rrf)

@@ -35,7 +35,8 @@ def register(sub) -> None:
                        description="Search an index built by `handbook index`.")
     s.add_argument("query", nargs="?", help="the query text (or use --queries)")
     s.add_argument("--index", required=True, metavar="DIR", help="index folder")
-    s.add_argument("-k", type=int, default=DEFAULT_K, help=f"number of hits (default {DEFAULT_K})")
+    s.add_argument("-k", type=int, default=None,
+                   help=f"number of hits (default {DEFAULT_K}, or fewer if the index is smaller)")
     mode = s.add_mutually_exclusive_group()
     mode.add_argument("--hybrid", action="store_const", dest="mode", const="hybrid",
                       help="fuse BM25 and dense rankings with reciprocal-rank fusion")
@@ -115,6 +116,8 @@ def _search(args) -> int:
     if args.queries and not args.run and not args.json:
         raise HandbookError("--queries needs --run OUT (or --json).", "add --run run.trec")
     ix = index.load(args.index)
+    if args.k is None:
+        args.k = min(DEFAULT_K, len(ix))
     if args.queries:
         tag = args.tag or args.mode
         rows, results = [], {}
