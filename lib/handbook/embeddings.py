@@ -157,7 +157,7 @@ class Embedder:
                     found.update((k, v) for (k, _), v in zip(part, vecs, strict=True))
                     bar.update(len(part))
         out = np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
-        if out.shape[1] != self.dim:
+        if todo and out.shape[1] != self.dim:  # all from cache: no need to load the model at all
             raise EmbeddingError(f"Cached vectors in {self.cache_dir} have dimension {out.shape[1]}, "
                                  f"model {self.name} gives {self.dim}.", f"delete {self.cache_dir} and rebuild")
         return out
