@@ -6,6 +6,7 @@ import json
 
 import pytest
 import pytrec_eval
+
 from handbook import client, embeddings
 from handbook.cli import main
 

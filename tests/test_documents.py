@@ -6,10 +6,11 @@ import json
 import warnings
 
 import pytest
-from handbook.documents import Chunk, CorpusError, Document, SkippedFileWarning, chunk, decode, load
-from handbook.errors import HandbookError
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from handbook.documents import Chunk, CorpusError, Document, SkippedFileWarning, chunk, decode, load
+from handbook.errors import HandbookError
 
 
 def words(text: str) -> int:

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+
 from handbook import index as ix
 from handbook.documents import Chunk
 from handbook.embeddings import Embedder

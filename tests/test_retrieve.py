@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+
 from handbook import index as ix
 from handbook import retrieve
 from handbook.documents import Chunk

@@ -18,6 +18,7 @@ private names, and the library reference manual (not installed everywhere).
 from __future__ import annotations
 
 import ast
+import hashlib
 import importlib.util
 import json
 import os
@@ -79,6 +80,8 @@ def stdlib_docs(dest: str | Path | None = None, modules: tuple[str, ...] = STDLI
     """Write (once) and return a folder of Markdown files of stdlib docstrings (chapter 3)."""
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     tag = "summaries" if summary_only else "full"
+    if tuple(modules) != STDLIB_MODULES:  # another selection gets its own folder
+        tag += "-" + hashlib.sha256(" ".join(modules).encode()).hexdigest()[:8]
     dest = Path(dest) if dest else config.home() / "corpora" / f"stdlib-{version}-{tag}"
     manifest = {"python": sys.version.split()[0], "modules": list(modules), "summary_only": summary_only}
     marker = dest / "manifest.json"
