@@ -27,7 +27,7 @@ class BagOfWords:
 
     name, dim = "bag-of-words", 64
 
-    def embed(self, texts, progress=False):
+    def embed(self, texts, progress=False, use_cache=True):
         out = np.zeros((len(texts), self.dim), np.float32)
         for row, text in enumerate(texts):
             for w in re.findall(r"\w\w+", text.lower()):

@@ -122,7 +122,8 @@ class VectorIndex:
         """Embed `query` and return (score, chunk) pairs, best first (chapter 3)."""
         embedder = embedder or default_embedder()
         self.check_embedder(embedder)
-        scores, ids = self.search_vectors(embedder.embed([query], progress=False), k)
+        # queries skip the disk cache: they are short, rarely repeated, and a cache write costs more than encoding
+        scores, ids = self.search_vectors(embedder.embed([query], progress=False, use_cache=False), k)
         return [(float(s), self.chunks[i]) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
 
     def save(self, folder: str | Path) -> Path:
