@@ -33,6 +33,7 @@ code("""
 %config InlineBackend.figure_formats = ['png']
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -292,6 +293,7 @@ print(scores.round(3))
 code("""
 fig, ax = plt.subplots(figsize=(6, 3))
 scores.plot.bar(ax=ax, rot=0, ylim=(0, 1), color=["#4c72b0", "#dd8452"])
+ax.legend(loc="lower right", framealpha=0.9)
 ax.set_title(f"Retrieval on {len(questions)} golden questions")
 ax.grid(axis="y", alpha=0.3)
 plt.show()
@@ -407,8 +409,6 @@ source contain the key fact? (Chapter 4 turns these into faithfulness metrics.)
 """)
 
 code("""
-import re
-
 lines = []
 for a, fact in [(nprobe, "nprobe"), (ollama, "11434")]:
     sentences = [s for s in re.split(r"(?<=[.!?])\\s+", a.text) if s.strip()]
