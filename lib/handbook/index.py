@@ -31,7 +31,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .documents import Chunk
+from .chunking import Chunk
 from .embeddings import Embedder, default_embedder
 from .errors import HandbookError
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .documents import Chunk
+from .chunking import Chunk
 from .embeddings import Embedder, default_embedder
 from .index import VectorIndex, VectorIndexError
 
