@@ -89,13 +89,14 @@ def _paragraphs(text: str) -> list[tuple[int, int, bool]]:
 
 
 def _split_big(text: str, start: int, end: int, size: int, tokens: Callable[[str], int]) -> list[tuple[int, int]]:
-    """Split one oversized paragraph at line ends, and a too-long line at word boundaries."""
+    """Split one oversized paragraph into near-equal pieces, preferring line ends, else word boundaries."""
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    counts = [max(1, tokens(text[ws:we])) for ws, we in words]
+    target = -(-sum(counts) // -(-sum(counts) // size))  # balanced: no tiny leftover piece at the end
     pieces, cur, n = [], None, 0
-    for ws, we in words:
-        t = max(1, tokens(text[ws:we]))
-        breaks_line = cur is not None and "\n" in text[cur[1]:ws] and n >= size // 2
-        if cur is not None and (n + t > size or breaks_line):
+    for (ws, we), t in zip(words, counts, strict=True):
+        breaks_line = cur is not None and "\n" in text[cur[1]:ws] and n >= target // 2
+        if cur is not None and (n + t > target or breaks_line):
             pieces.append(cur)
             cur, n = None, 0
         cur, n = ((ws, we) if cur is None else (cur[0], we)), n + t
