@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.error
 
 import pytest
 
@@ -105,3 +106,24 @@ def test_budget_check(clean_env, env, status, words):
 def test_workshop_checks_need_the_flag(capsys):
     assert main(["doctor", "--only", "budget"]) == 2
     assert "choose from:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (urllib.error.URLError(TimeoutError("timed out")), "did not answer within 5 s"),
+        (urllib.error.HTTPError("http://x/v1/models", 401, "Unauthorized", {}, None),
+         "rejected the key cla...6789 (HTTP 401)"),
+        (urllib.error.HTTPError("http://x/v1/models", 404, "Not Found", {}, None), "HTTP 404"),
+    ],
+)
+def test_reachability_failures_name_the_cause(clean_env, error, words):
+    clean_env.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    clean_env.setenv("OPENAI_API_KEY", CLASS_KEY)
+
+    def fail(cfg, timeout=5.0):
+        raise error
+
+    clean_env.setattr(workshop, "_models_listing", fail)
+    [v] = workshop.run_checks(["endpoint reachable"])
+    assert v.status == "FAIL" and words in v.detail and v.fix

@@ -89,6 +89,9 @@ def _reachable() -> tuple[str, str, str]:
         return FAIL, f"{cfg.base_url}/models answered HTTP {exc.code}", "check OPENAI_BASE_URL ends in /v1"
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+            return FAIL, f"{cfg.base_url} did not answer within 5 s (overloaded server or slow Wi-Fi)", \
+                "run it again in a minute; if many see this, the instructor adds a server (instructor guide)"
         return FAIL, f"cannot reach {cfg.base_url}: {reason}", \
             "check the Wi-Fi and OPENAI_BASE_URL; or `unset OPENAI_BASE_URL OPENAI_API_KEY` to use your own local model"
     ms = (time.perf_counter() - start) * 1000
