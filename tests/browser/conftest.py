@@ -36,7 +36,9 @@ def require_or_skip(reason: str) -> None:
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("HANDBOOK_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+    """HANDBOOK_CHROMIUM when set (and only it), else Debian's /usr/bin/chromium or `chromium` on PATH."""
+    wanted = os.environ.get("HANDBOOK_CHROMIUM")
+    for candidate in [wanted] if wanted else ["/usr/bin/chromium", shutil.which("chromium")]:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -67,8 +69,8 @@ def browser_context(site_url, tmp_path_factory):
         require_or_skip(f"the Python package playwright is not installed ({exc}); run `make setup`")
     executable = chromium_path()
     if executable is None:
-        require_or_skip("Debian's chromium is not installed (no /usr/bin/chromium, none on PATH, "
-                        "HANDBOOK_CHROMIUM unset); run scripts/install_browser.sh")
+        where = os.environ.get("HANDBOOK_CHROMIUM") or "/usr/bin/chromium or `chromium` on PATH"
+        require_or_skip(f"Debian's chromium is not installed (looked for {where}); run scripts/install_browser.sh")
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),  # a fresh --user-data-dir
@@ -83,13 +85,16 @@ def browser_context(site_url, tmp_path_factory):
 def pytest_runtest_logreport(report):
     if report.skipped and "browser" in report.nodeid:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        _skipped.append(f"{report.nodeid}: {reason}")
+        _skipped.append(str(reason).removeprefix("Skipped: "))
 
 
 def pytest_terminal_summary(terminalreporter):
     if _skipped:
         terminalreporter.section("THE BROWSER TEST DID NOT RUN", sep="!", red=True, bold=True)
-        for line in sorted(set(_skipped)):
-            terminalreporter.write_line(line, red=True)
+        reasons: dict[str, int] = {}
+        for reason in _skipped:
+            reasons[reason] = reasons.get(reason, 0) + 1
+        for reason, count in reasons.items():
+            terminalreporter.write_line(f"{count} browser test(s) skipped: {reason}", red=True)
         terminalreporter.write_line("The site was NOT checked in a browser. Set HANDBOOK_REQUIRE_BROWSER=1 to make "
                                     "this a failure.", red=True, bold=True)
