@@ -143,9 +143,11 @@ def test_solution_toggle_opens(browser_context, site_url):
         solution = visit.page.locator(".solution.dropdown").first
         body = solution.locator("section").first
         assert not body.is_visible(), "the solution is open before it is clicked"
-        solution.locator(".admonition-title").click()
+        button = solution.locator("button.toggle-button")  # the "Click to show" control
+        assert button.get_attribute("aria-expanded") == "false"
+        button.click()
         body.wait_for(state="visible")
-        assert body.inner_text().strip()
+        assert button.get_attribute("aria-expanded") == "true" and body.inner_text().strip()
 
 
 def test_dark_mode_switches(browser_context, site_url):
