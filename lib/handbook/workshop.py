@@ -90,7 +90,8 @@ def _reachable() -> tuple[str, str, str]:
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-            return FAIL, f"{cfg.base_url} did not answer within 5 s (overloaded server or slow Wi-Fi)", \
+            # Not this laptop's fault, and calls will still be answered, slowly: a warning, not a failure.
+            return WARN, f"{cfg.base_url} did not answer within 5 s (overloaded server or slow Wi-Fi)", \
                 "run it again in a minute; if many see this, the instructor adds a server (instructor guide)"
         return FAIL, f"cannot reach {cfg.base_url}: {reason}", \
             "check the Wi-Fi and OPENAI_BASE_URL; or `unset OPENAI_BASE_URL OPENAI_API_KEY` to use your own local model"
@@ -111,7 +112,7 @@ def _model_served() -> tuple[str, str, str]:
     try:
         names = _models_listing(cfg)
     except (urllib.error.URLError, OSError, ValueError):
-        return SKIP, "endpoint not reachable (see above)", ""
+        return SKIP, "cannot list the endpoint's models (see above)", ""
     if cfg.model in names or not names:
         return OK, f"{cfg.model} is served", ""
     return FAIL, f"{cfg.model} is not among {', '.join(names[:5])}", f"export HANDBOOK_MODEL={names[0]}"
