@@ -127,3 +127,20 @@ def test_reachability_failures_name_the_cause(clean_env, error, status, words):
     clean_env.setattr(workshop, "_models_listing", fail)
     [v] = workshop.run_checks(["endpoint reachable"])
     assert v.status == status and words in v.detail and v.fix
+
+
+@pytest.mark.parametrize(
+    ("model", "status", "words"),
+    [
+        ("qwen2.5-coder-1.5b-instruct", "ok", "is served"),
+        ("llama3", "FAIL", "llama3 is not among qwen2.5-coder-1.5b-instruct, smollm2-135m-instruct"),
+    ],
+)
+def test_model_check_catches_a_name_the_server_would_silently_replace(clean_env, model, status, words):
+    clean_env.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    clean_env.setenv("OPENAI_API_KEY", CLASS_KEY)
+    clean_env.setenv("HANDBOOK_MODEL", model)
+    clean_env.setattr(workshop, "_models_listing",
+                      lambda cfg, timeout=5.0: ["qwen2.5-coder-1.5b-instruct", "smollm2-135m-instruct"])
+    [v] = workshop.run_checks(["model"])
+    assert v.status == status and words in v.detail
