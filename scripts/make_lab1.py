@@ -2,8 +2,16 @@
 import nbformat as nbf
 
 cells = []
-md = lambda s: cells.append(nbf.v4.new_markdown_cell(s.strip()))
-code = lambda s: cells.append(nbf.v4.new_code_cell(s.strip()))
+
+
+def md(s):
+    cells.append(nbf.v4.new_markdown_cell(s.strip()))
+
+
+def code(s):
+    cells.append(nbf.v4.new_code_cell(s.strip()))
+
+
 
 md("""
 # Lab 1: Your first LLM calls

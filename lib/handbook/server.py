@@ -56,11 +56,13 @@ def _dir(cfg: config.Settings) -> Path:
 
 
 def _pid(cfg: config.Settings) -> int | None:
+    import psutil
+
     try:
         pid = int((_dir(cfg) / "server.pid").read_text())
-        os.kill(pid, 0)
-        return pid
-    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+        # A stale pid file can name a process that reused the number: check it is really ours.
+        return pid if "handbook.server" in " ".join(psutil.Process(pid).cmdline()) else None
+    except (FileNotFoundError, ValueError, psutil.Error):
         return None
 
 
@@ -190,7 +192,7 @@ def count_usage(messages, text: str, cfg: config.Settings, model: str):
         body = json.dumps({"input": s, "model": model}).encode()
         req = urllib.request.Request(f"http://127.0.0.1:{cfg.port}/extras/tokenize/count", body,
                                      {"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with urllib.request.urlopen(req, timeout=300) as resp:
             return int(json.loads(resp.read())["count"])
 
     prompt = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages) + "<|im_start|>assistant\n"
