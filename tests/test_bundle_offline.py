@@ -136,8 +136,6 @@ def test_unpinned_dependencies_are_found():
                     "wheel": ["sphinx-togglebutton"]}
 
 
-@pytest.mark.xfail(strict=True, reason="requirements.lock does not pin setuptools and wheel (needed by torch and "
-                   "sphinx-togglebutton); bundle.py adds them to the bundle meanwhile. Pin them, then drop this mark.")
 def test_the_real_lock_is_closed_over_the_installed_metadata():
     """Every dependency of a locked package is itself locked (else an offline install fails)."""
     from importlib import metadata

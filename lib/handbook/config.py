@@ -102,3 +102,14 @@ def settings(env: dict[str, str] | None = None) -> Settings:
     default_model = DEFAULT_OPENAI_MODEL if is_openai else DEFAULT_LOCAL_MODEL
     model = env.get("HANDBOOK_MODEL") or default_model
     return Settings(base, model, local, api_key=key or LOCAL_KEY, **common)
+
+
+def local_settings(port: int | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Settings for the handbook's own local server, whatever OPENAI_BASE_URL says (chapter 1).
+
+    `handbook llm start|stop|status` manage only that server, so only HANDBOOK_* variables count.
+    """
+    env = {k: v for k, v in (os.environ if env is None else env).items() if k.startswith("HANDBOOK_")}
+    if port is not None:
+        env["HANDBOOK_PORT"] = str(port)
+    return settings(env)
