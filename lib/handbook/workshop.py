@@ -19,7 +19,6 @@ from its own side (run `handbook llm status` there), and network scans.
 from __future__ import annotations
 
 import json
-import os
 import time
 import urllib.error
 import urllib.request
@@ -45,12 +44,9 @@ class Verdict:
 
 
 def classroom(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The classroom variables: HANDBOOK_STUDENT and HANDBOOK_BUDGET_USD (per lab, in dollars).
-
-    Kept here until `handbook.config.Settings` carries them; nothing else reads them.
-    """
-    env = os.environ if env is None else env
-    return {k: env.get(k, "").strip() for k in ("HANDBOOK_STUDENT", "HANDBOOK_BUDGET_USD")}
+    """The classroom variables HANDBOOK_STUDENT and HANDBOOK_BUDGET_USD, as `handbook.config` reads them."""
+    cfg = config.settings(env)
+    return {"HANDBOOK_STUDENT": cfg.student or "", "HANDBOOK_BUDGET_USD": cfg.budget_usd or ""}
 
 
 def _endpoint() -> tuple[str, str, str]:
