@@ -181,6 +181,49 @@ assert distinct[1.5] >= distinct[0.0]
 """)
 
 md("""
+Why do hot replies vary? Ask the server for the model's top candidates for the *first* token,
+with their log-probabilities (`logprobs=True`, a standard API option), and rescale them by
+temperature as chapter 1's formula does: $p_i \\propto \\exp(\\log p_i / T)$. (We renormalise over the
+top 8 candidates, which hold almost all of the probability here.)
+""")
+
+code("""
+import math
+
+import matplotlib.pyplot as plt
+
+%config InlineBackend.figure_formats = ['png']
+
+first = oc.chat.completions.create(model=cfg.model, messages=prompt, max_tokens=1, temperature=0, seed=0,
+                                   logprobs=True, top_logprobs=8)
+candidates = [(c.token, c.logprob) for c in first.choices[0].logprobs.content[0].top_logprobs]
+
+
+def rescale(logprobs, temperature):
+    weights = [math.exp(lp / temperature) for lp in logprobs]
+    return [x / sum(weights) for x in weights]
+
+
+tokens = [repr(t) for t, _ in candidates]
+temps = [0.5, 1.0, 1.5]
+dist = {t: rescale([lp for _, lp in candidates], t) for t in temps}
+fig, ax = plt.subplots(figsize=(8, 3.2))
+width = 0.27
+for i, t in enumerate(temps):
+    ax.bar([x + (i - 1) * width for x in range(len(tokens))], dist[t], width, label=f"T = {t}")
+ax.set_xticks(range(len(tokens)), tokens)
+ax.set_ylabel("probability")
+ax.set_title("First token of the slogan: top candidates at three temperatures")
+ax.legend()
+plt.tight_layout()
+plt.show()
+
+entropy = {t: -sum(p * math.log2(p) for p in dist[t]) for t in temps}
+print("entropy in bits:", {t: round(h, 2) for t, h in entropy.items()})
+assert entropy[0.5] < entropy[1.0] < entropy[1.5]  # higher temperature, flatter distribution
+""")
+
+md("""
 ## 4. Streaming
 
 A long reply can take several seconds. Streaming shows tokens as they are generated, which makes

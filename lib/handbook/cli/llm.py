@@ -61,10 +61,4 @@ def _models(args) -> int:
 
 
 def _local(args) -> config.Settings:
-    """Settings for the *local* server, whatever OPENAI_BASE_URL says (this command manages only that)."""
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k.startswith("HANDBOOK_")}
-    if getattr(args, "port", None):
-        env["HANDBOOK_PORT"] = str(args.port)
-    return config.settings(env)
+    return config.local_settings(getattr(args, "port", None))
