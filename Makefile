@@ -83,14 +83,15 @@ lint: ## ruff over the library, tests and benchmarks
 	$(BIN)/ruff check lib tests bench scripts
 
 unit: ## unit tests of the library
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q tests --ignore=tests/browser
 
 labs: ## run every lab under nbval and compare with its committed outputs
 	$(BIN)/pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  -p no:randomly labs
 
-browser: ## open every built page in headless Chromium with the network off
-	$(BIN)/pytest -q tests/browser
+browser: ## open every built page in headless Chromium with the network off (installs Debian's chromium if root)
+	@scripts/install_browser.sh $(if $(CI),--strict,)
+	$(if $(CI),HANDBOOK_REQUIRE_BROWSER=1,) $(BIN)/pytest -q tests/browser
 
 # ---------------------------------------------------------------- working on the book
 lab: setup ## open the labs in JupyterLab (starts the local server too)

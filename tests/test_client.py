@@ -74,3 +74,21 @@ def test_unreachable_endpoint_names_the_fix(monkeypatch):
     with pytest.raises(LLMCallError) as info:
         client.chat(MESSAGES)
     assert "OPENAI_BASE_URL" in info.value.fix
+
+
+def test_classroom_budget_refuses_before_any_request(monkeypatch, tmp_path):
+    """HANDBOOK_BUDGET_USD on a paid API: the call is refused before it leaves the machine."""
+    from handbook.budget import BudgetExceeded
+
+    monkeypatch.setenv("HANDBOOK_HOME", str(tmp_path))
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens: a sent request would fail
+    monkeypatch.setenv("OPENAI_API_KEY", "class-key")
+    monkeypatch.setenv("HANDBOOK_MODEL", "gpt-4o-mini")
+    monkeypatch.setenv("HANDBOOK_STUDENT", "alice")
+    monkeypatch.setenv("HANDBOOK_BUDGET_USD", "0.000001")
+    with pytest.raises(BudgetExceeded, match="alice@workshop"):
+        client.chat(MESSAGES, max_tokens=100)
+    assert (tmp_path / "budgets" / "workshop" / "alice.json").exists()
+    monkeypatch.delenv("HANDBOOK_BUDGET_USD")
+    with pytest.raises(LLMCallError):  # without the budget the request is sent (and fails: no server there)
+        client.chat(MESSAGES, max_tokens=100)

@@ -21,7 +21,8 @@ def test_cli_prints_error_and_fix_without_traceback(capsys):
 
 def test_status_reports_the_running_server(capsys):
     assert main(["llm", "status"]) == 0
-    assert "healthy" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith(("healthy", "running, but busy"))
 
 
 def test_help_lists_every_topic(capsys):
@@ -30,3 +31,16 @@ def test_help_lists_every_topic(capsys):
     out = capsys.readouterr().out
     for topic in ("llm", "doctor"):
         assert topic in out
+
+
+def test_doctor_prints_a_table_and_passes(capsys):
+    assert main(["doctor", "--only", "python", "--only", "packages", "--only", "model files"]) == 0
+    out = capsys.readouterr().out
+    assert "model files" in out and "all checks passed" in out
+
+
+def test_doctor_reports_a_failure_with_its_fix(monkeypatch, capsys):
+    monkeypatch.setenv("HANDBOOK_PORT", "not-a-port")
+    assert main(["doctor", "--only", "chat round trip"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "fix:" in out

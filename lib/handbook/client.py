@@ -123,7 +123,35 @@ def _prepare(messages, model, prompt_ref, prompt_hash, params) -> tuple[config.S
         from . import server
 
         server.ensure_running(cfg)
+    _classroom_budget(cfg)
     return cfg, Request(msgs, model or cfg.model, params, prompt_ref, prompt_hash)
+
+
+_CLASS_BUDGET: list[tuple[tuple, Hook]] = []  # at most one (settings key, Budget hook)
+
+
+def _classroom_budget(cfg: config.Settings) -> None:
+    """With HANDBOOK_BUDGET_USD set and a per-token-billed model, every call runs under the student's budget.
+
+    The budget (handbook.budget.Budget.for_student) persists under HANDBOOK_HOME/budgets, so it spans
+    every notebook and restart of a lab. Local and self-hosted models are free, so they get none.
+    """
+    key = (cfg.student, cfg.lab, cfg.budget_usd, cfg.model) if cfg.budget_usd and not cfg.local else None
+    if _CLASS_BUDGET and _CLASS_BUDGET[0][0] != key:
+        _HOOKS.remove(_CLASS_BUDGET.pop()[1])
+    if key is None or _CLASS_BUDGET:
+        return
+    from . import cost
+    from .budget import Budget
+
+    try:
+        paid = not cost.price(cfg.model).local
+    except cost.PriceError:
+        paid = False  # a self-hosted model the price table does not know
+    if paid:
+        hook = Budget.for_student(cfg.student or "student", cfg.lab, cfg.budget_usd)
+        _HOOKS.append(hook)
+        _CLASS_BUDGET.append((key, hook))
 
 
 def _before(request: Request) -> Reply | None:

@@ -14,7 +14,9 @@ is simple and safe:
 
 Other variables: `HANDBOOK_MODEL` (model name), `HANDBOOK_PORT` (local port,
 default 8765), `HANDBOOK_HOME` (model and cache folder, default
-`~/.cache/genai-handbook`), `HANDBOOK_TRACE` (JSONL trace file).
+`~/.cache/genai-handbook`), `HANDBOOK_TRACE` (JSONL trace file), and for
+workshops on a paid API `HANDBOOK_STUDENT`, `HANDBOOK_LAB` and
+`HANDBOOK_BUDGET_USD` (a per-student budget the client enforces).
 
 Deliberately left out: config files, per-call credentials, Azure-style
 deployments. Settings are read fresh on each call to `settings()` so a lab
@@ -48,6 +50,9 @@ class Settings:
     home: Path
     trace_path: Path | None
     api_key: str = field(repr=False)
+    student: str | None = None
+    lab: str = "workshop"
+    budget_usd: str | None = None  # validated by handbook.budget.Budget
 
     @property
     def key_hint(self) -> str:
@@ -77,7 +82,10 @@ def settings(env: dict[str, str] | None = None) -> Settings:
     base = env.get("OPENAI_BASE_URL", "").strip().rstrip("/")
     key = env.get("OPENAI_API_KEY", "").strip()
     trace = Path(env["HANDBOOK_TRACE"]) if env.get("HANDBOOK_TRACE") else None
-    common = {"port": port, "home": home(env), "trace_path": trace}
+    common = {"port": port, "home": home(env), "trace_path": trace,
+              "student": env.get("HANDBOOK_STUDENT", "").strip() or None,
+              "lab": env.get("HANDBOOK_LAB", "").strip() or "workshop",
+              "budget_usd": env.get("HANDBOOK_BUDGET_USD", "").strip() or None}
     if not base and not key:
         model = env.get("HANDBOOK_MODEL") or DEFAULT_LOCAL_MODEL
         return Settings(f"http://127.0.0.1:{port}/v1", model, True, api_key=LOCAL_KEY, **common)
@@ -102,3 +110,14 @@ def settings(env: dict[str, str] | None = None) -> Settings:
     default_model = DEFAULT_OPENAI_MODEL if is_openai else DEFAULT_LOCAL_MODEL
     model = env.get("HANDBOOK_MODEL") or default_model
     return Settings(base, model, local, api_key=key or LOCAL_KEY, **common)
+
+
+def local_settings(port: int | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Settings for the handbook's own local server, whatever OPENAI_BASE_URL says (chapter 1).
+
+    `handbook llm start|stop|status` manage only that server, so only HANDBOOK_* variables count.
+    """
+    env = {k: v for k, v in (os.environ if env is None else env).items() if k.startswith("HANDBOOK_")}
+    if port is not None:
+        env["HANDBOOK_PORT"] = str(port)
+    return settings(env)

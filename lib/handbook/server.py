@@ -56,11 +56,13 @@ def _dir(cfg: config.Settings) -> Path:
 
 
 def _pid(cfg: config.Settings) -> int | None:
+    import psutil
+
     try:
         pid = int((_dir(cfg) / "server.pid").read_text())
-        os.kill(pid, 0)
-        return pid
-    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+        # A stale pid file can name a process that reused the number: check it is really ours.
+        return pid if "handbook.server" in " ".join(psutil.Process(pid).cmdline()) else None
+    except (FileNotFoundError, ValueError, psutil.Error):
         return None
 
 

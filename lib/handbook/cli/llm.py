@@ -40,9 +40,9 @@ def _stop(args) -> int:
 
 def _status(args) -> int:
     st = server.status(_local(args))
-    state = "healthy" if st.healthy else ("starting or stuck" if st.running else "not running")
+    state = "healthy" if st.healthy else ("running, but busy or still starting" if st.running else "not running")
     print(f"{state}: {st.url} pid={st.pid} models={', '.join(st.models) or '-'} log={st.log}")
-    return 0 if st.healthy else 1
+    return 0 if st.running or st.healthy else 1
 
 
 def _pull(args) -> int:
@@ -61,10 +61,4 @@ def _models(args) -> int:
 
 
 def _local(args) -> config.Settings:
-    """Settings for the *local* server, whatever OPENAI_BASE_URL says (this command manages only that)."""
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k.startswith("HANDBOOK_")}
-    if getattr(args, "port", None):
-        env["HANDBOOK_PORT"] = str(args.port)
-    return config.settings(env)
+    return config.local_settings(getattr(args, "port", None))
