@@ -9,6 +9,12 @@ idempotent and let `stop` find the process from any shell or notebook.
 Binding to anything but loopback requires an API key, so a shared classroom
 endpoint is never open to the whole network by accident.
 
+The server runs through this module (`python -m handbook.server`), which turns
+off llama.cpp's KV-cache prefix reuse: otherwise a reply at temperature 0
+can change with whatever request came before it, because a reused prefix
+changes how the prompt is split into batches. With it off, the same request
+always gives the same reply, which is what lets nbval test the labs.
+
 Deliberately left out: GPU offload, multiple server instances per home,
 process supervision (restart on crash). For those, run vLLM or Ollama and set
 `OPENAI_BASE_URL`.
@@ -58,7 +64,7 @@ def _pid(cfg: config.Settings) -> int | None:
         return None
 
 
-def _get(url: str, timeout: float = 2.0, key: str | None = None) -> dict | None:
+def _get(url: str, timeout: float = 10.0, key: str | None = None) -> dict | None:
     req = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"} if key else {})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -90,7 +96,8 @@ def _config_file(cfg: config.Settings, host: str, api_key: str | None, threads: 
          "n_threads_batch": threads, "verbose": False}
         for alias in models.LOCAL_MODELS
     ]
-    spec = {"host": host, "port": cfg.port, "models": entries}
+    # interrupt_requests=False: a new request waits its turn instead of cutting off a stream in progress.
+    spec = {"host": host, "port": cfg.port, "interrupt_requests": False, "models": entries}
     if api_key:
         spec["api_key"] = api_key
     path = _dir(cfg) / "models.json"
@@ -117,7 +124,7 @@ def start(cfg: config.Settings | None = None, *, host: str = "127.0.0.1", api_ke
     conf = _config_file(cfg, host, api_key, threads, ctx)
     log = open(_dir(cfg) / "server.log", "ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--config_file", str(conf)],
+        [sys.executable, "-m", "handbook.server", "--config_file", str(conf)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
     )
     (_dir(cfg) / "server.pid").write_text(str(proc.pid))
@@ -161,6 +168,8 @@ def stop(cfg: config.Settings | None = None) -> bool:
 def ensure_running(cfg: config.Settings | None = None) -> None:
     """Start the local server on first use, so no learner sees 'connection refused'."""
     cfg = cfg or config.settings()
+    if _pid(cfg) is not None:
+        return  # ours is running; a busy server answers when it is free
     if not status(cfg).healthy:
         print(f"Starting the local LLM server on port {cfg.port} (first use; about 10 s)...", file=sys.stderr)
         start(cfg)
@@ -186,3 +195,22 @@ def count_usage(messages, text: str, cfg: config.Settings, model: str):
 
     prompt = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages) + "<|im_start|>assistant\n"
     return Usage(tokens(prompt), tokens(text))
+
+
+def _serve() -> None:
+    """Entry point of the server process: llama.cpp's server with prefix reuse off."""
+    import llama_cpp
+    from llama_cpp.server.__main__ import main
+
+    generate = llama_cpp.Llama.generate
+
+    def fresh_generate(self, tokens, *args, **kwargs):
+        self.reset()  # evaluate every prompt from position 0: same input, same batches, same output
+        return generate(self, tokens, *args, **kwargs)
+
+    llama_cpp.Llama.generate = fresh_generate
+    main()
+
+
+if __name__ == "__main__":
+    _serve()

@@ -1,0 +1,32 @@
+"""The server lifecycle and the `handbook` command (chapter 1)."""
+
+import pytest
+
+from handbook import server
+from handbook.cli import main
+from handbook.errors import ConfigError
+
+
+def test_refuses_public_bind_without_key():
+    with pytest.raises(ConfigError, match="without an API key") as info:
+        server.start(host="0.0.0.0")
+    assert "--api-key" in info.value.fix
+
+
+def test_cli_prints_error_and_fix_without_traceback(capsys):
+    assert main(["llm", "start", "--host", "0.0.0.0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Refusing to serve on 0.0.0.0") and "fix:" in err and "Traceback" not in err
+
+
+def test_status_reports_the_running_server(capsys):
+    assert main(["llm", "status"]) == 0
+    assert "healthy" in capsys.readouterr().out
+
+
+def test_help_lists_every_topic(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for topic in ("llm", "doctor"):
+        assert topic in out
