@@ -83,7 +83,7 @@ lint: ## ruff over the library, tests and benchmarks
 	$(BIN)/ruff check lib tests bench scripts
 
 unit: ## unit tests of the library
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q tests --ignore=tests/browser
 
 labs: ## run every lab under nbval and compare with its committed outputs
 	$(BIN)/pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \

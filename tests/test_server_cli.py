@@ -30,3 +30,16 @@ def test_help_lists_every_topic(capsys):
     out = capsys.readouterr().out
     for topic in ("llm", "doctor"):
         assert topic in out
+
+
+def test_doctor_prints_a_table_and_passes(capsys):
+    assert main(["doctor", "--only", "python", "--only", "packages", "--only", "model files"]) == 0
+    out = capsys.readouterr().out
+    assert "model files" in out and "all checks passed" in out
+
+
+def test_doctor_reports_a_failure_with_its_fix(monkeypatch, capsys):
+    monkeypatch.setenv("HANDBOOK_PORT", "not-a-port")
+    assert main(["doctor", "--only", "chat round trip"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "fix:" in out
