@@ -1,0 +1,175 @@
+"""`handbook index`, `handbook search` and `handbook ask`: RAG from the shell (chapter 3).
+
+`index` loads files and folders, chunks and embeds them (through the cache)
+and saves a FAISS index folder. `search` prints hits, or JSON, or runs a TSV
+of queries into a TREC run file that `trec_eval`/`pytrec_eval` can score.
+`ask` answers a question with numbered sources, tokens and cost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+from ..errors import HandbookError
+
+DEFAULT_K = 5
+
+
+def register(sub) -> None:
+    p = sub.add_parser("index", help="build a vector index from files and folders",
+                       description="Load .md/.txt/.rst/.html/.ipynb files (folders recursively), chunk them, "
+                       "embed the chunks (cached) and save a FAISS index folder.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to index")
+    p.add_argument("--index", required=True, metavar="DIR", help="folder to write the index to (replaced atomically)")
+    p.add_argument("--chunk-size", type=int, default=200, metavar="N", help="tokens per chunk (default 200)")
+    p.add_argument("--overlap", type=int, default=40, metavar="N", help="tokens shared by neighbours (default 40)")
+    p.add_argument("--kind", choices=("flat", "ivf", "hnsw"), default="flat", help="FAISS index type (default flat)")
+    p.set_defaults(func=_index)
+
+    s = sub.add_parser("search", help="search an index (one query, or a TSV of queries into a TREC run)",
+                       description="Search an index built by `handbook index`.")
+    s.add_argument("query", nargs="?", help="the query text (or use --queries)")
+    s.add_argument("--index", required=True, metavar="DIR", help="index folder")
+    s.add_argument("-k", type=int, default=None,
+                   help=f"number of hits (default {DEFAULT_K}, or fewer if the index is smaller)")
+    mode = s.add_mutually_exclusive_group()
+    mode.add_argument("--hybrid", action="store_const", dest="mode", const="hybrid",
+                      help="fuse BM25 and dense rankings with reciprocal-rank fusion")
+    mode.add_argument("--bm25", action="store_const", dest="mode", const="bm25", help="BM25 only (lexical)")
+    s.add_argument("--json", action="store_true", help="print a JSON list of hits, best first")
+    s.add_argument("--queries", metavar="FILE.tsv", help="file of `qid<TAB>query` lines to run in one process")
+    s.add_argument("--run", metavar="OUT", help="with --queries: write a TREC run file `qid Q0 docno rank score tag`; docno is the source "
+                   "file, so each file appears once per query, at the rank of its best chunk")
+    s.add_argument("--tag", default=None, help="run tag in the TREC file (default: the retrieval mode)")
+    s.set_defaults(func=_search, mode="dense")
+
+    a = sub.add_parser("ask", help="answer a question from an index, with numbered sources",
+                       description="Retrieve chunks and ask the LLM to answer with [n] citations.")
+    a.add_argument("question")
+    a.add_argument("--index", required=True, metavar="DIR", help="index folder")
+    a.add_argument("-k", type=int, default=4, help="sources to give the model (default 4)")
+    a.add_argument("--hybrid", action="store_const", dest="mode", const="hybrid", help="hybrid retrieval")
+    a.add_argument("--model", default=None, help="chat model (default: HANDBOOK_MODEL or the local default)")
+    a.add_argument("--max-tokens", type=int, default=200, help="answer length limit (default 200)")
+    a.set_defaults(func=_ask, mode="dense")
+
+
+def _index(args) -> int:
+    from .. import documents, index
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", documents.SkippedFileWarning)
+        docs = documents.load(args.paths)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    chunks = documents.chunk(docs, args.chunk_size, args.overlap)
+    built = index.build(chunks, kind=args.kind, chunking={"size": args.chunk_size, "overlap": args.overlap},
+                        progress=sys.stderr.isatty())
+    built.save(args.index)
+    print(f"indexed {len(docs)} documents ({len(docs.skipped)} skipped) into {len(chunks)} chunks "
+          f"-> {args.index} [{built.manifest['kind']}, {built.model}, d={built.dim}]")
+    return 0
+
+
+def _read_queries(path: str) -> list[tuple[str, str]]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise HandbookError(f"Cannot read queries file {path}: {exc.strerror}.", "pass a TSV of qid<TAB>query") from exc
+    queries = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        qid, tab, text = line.partition("\t")
+        if not tab or not qid.strip() or not text.strip():
+            raise HandbookError(f"{path}:{n}: expected `qid<TAB>query`, got {line[:60]!r}.",
+                                "separate the id and the query with one tab character")
+        queries.append((qid.strip(), text.strip()))
+    if not queries:
+        raise HandbookError(f"{path} has no queries.", "write one `qid<TAB>query` per line")
+    return queries
+
+
+def _write_run(path: str, rows: list[str]) -> None:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write("".join(rows))
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _search(args) -> int:
+    from .. import index, retrieve
+
+    if bool(args.query) == bool(args.queries):
+        raise HandbookError("Give either a query or --queries FILE.tsv.", 'e.g. handbook search --index DIR "query"')
+    if args.queries and not args.run and not args.json:
+        raise HandbookError("--queries needs --run OUT (or --json).", "add --run run.trec")
+    ix = index.load(args.index)
+    if args.k is None:
+        args.k = min(DEFAULT_K, len(ix))
+    if args.queries:
+        tag = args.tag or args.mode
+        rows, results = [], {}
+        for qid, text in _read_queries(args.queries):
+            hits = retrieve.retrieve(ix, text, args.k, args.mode)
+            results[qid] = [h.as_dict() for h in hits]
+            seen: set[str] = set()
+            rank = 0
+            for h in hits:  # docno is the source file: keep each file's best chunk only
+                if h.source in seen:
+                    continue
+                seen.add(h.source)
+                rank += 1
+                rows.append(f"{qid} Q0 {h.source} {rank} {h.score:.6f} {tag}\n")
+        if args.run:
+            _write_run(args.run, rows)
+            print(f"wrote {len(rows)} lines for {len(results)} queries to {args.run}", file=sys.stderr)
+        if args.json:
+            print(json.dumps(results, indent=2, ensure_ascii=False))
+        return 0
+    hits = retrieve.retrieve(ix, args.query, args.k, args.mode)
+    if args.json:
+        print(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
+        return 0
+    for h in hits:
+        print(f"{h.rank:>2}. {h.score:.3f}  {h.source}:{h.chunk.start_line}-{h.chunk.end_line}  {h.chunk.heading}")
+        print("    " + " ".join(h.text.split())[:200])
+    return 0
+
+
+def _cost(model: str, usage) -> str:
+    try:
+        from .. import cost  # written by the cost chapter; absent on older checkouts
+    except ImportError:
+        return "cost: n/a (handbook.cost not installed)"
+    try:
+        return f"cost: ${cost.usd(model, usage):.6f}"
+    except HandbookError as exc:
+        return f"cost: n/a ({exc.message})"
+
+
+def _ask(args) -> int:
+    from .. import index, rag
+
+    ix = index.load(args.index)
+    answer = rag.ask(args.question, ix, args.k, mode=args.mode, model=args.model, max_tokens=args.max_tokens)
+    print(answer.text)
+    print("\nSources:")
+    for n, h in enumerate(answer.sources, start=1):
+        mark = "*" if n in answer.cited else " "
+        print(f"{mark}[{n}] {h.source}:{h.chunk.start_line}-{h.chunk.end_line}  {h.chunk.heading}")
+    u = answer.usage
+    print(f"\ntokens: {u.prompt_tokens} prompt + {u.completion_tokens} completion = {u.total_tokens}; "
+          f"{_cost(answer.reply.model, u)}  (* = cited)")
+    return 0
