@@ -199,25 +199,46 @@ def test_every_training_price_is_dated_and_sourced():
     assert len({row.model for row in ft.TRAINING_PRICES}) == len(ft.TRAINING_PRICES)
 
 
-# ---------------------------------------------------------------- compare before / after
+# ---------------------------------------------------------------- before / after
+def per_item(values: list[float], metric: str = "acc") -> dict[str, dict[str, float]]:
+    return {f"i{n:02d}": {metric: v} for n, v in enumerate(values)}
+
+
 @pytest.mark.parametrize(
-    "before,after,delta,significant",
+    "before,after,delta,significant,wins_losses_ties",
     [
-        ([0, 0, 0, 0, 1] * 4, [1, 1, 1, 1, 1] * 4, 0.8, True),
-        ([1, 0] * 10, [1, 0] * 10, 0.0, False),
-        ([1, 1, 1, 1, 0] * 4, [0, 0, 0, 0, 0] * 4, -0.8, True),
-        ([0, 1, 0, 1], [1, 0, 1, 0], 0.0, False),  # same mean, items swapped: the interval is wide
+        ([0, 0, 0, 0, 1] * 4, [1, 1, 1, 1, 1] * 4, 0.8, True, (16, 0, 4)),
+        ([1, 0] * 10, [1, 0] * 10, 0.0, False, (0, 0, 20)),
+        ([1, 1, 1, 1, 0] * 4, [0, 0, 0, 0, 0] * 4, -0.8, True, (0, 16, 4)),
+        ([0, 1, 0, 1], [1, 0, 1, 0], 0.0, False, (2, 2, 0)),  # same mean, items swapped: a wide interval
     ],
 )
-def test_compare_paired_bootstrap(before, after, delta, significant):
-    c = ft.compare("acc", before, after, seed=1)
+def test_before_after_paired_bootstrap(before, after, delta, significant, wins_losses_ties):
+    [c] = ft.before_after(per_item(before), per_item(after), seed=1)
+    assert c.metric == "acc" and c.n == len(before)
     assert c.delta == pytest.approx(delta)
     assert c.ci_low <= c.delta <= c.ci_high
     assert c.significant is significant
-    assert c == ft.compare("acc", before, after, seed=1)  # seeded: reproducible
-    assert c.as_row()["ci"].startswith("[")
+    assert (c.wins, c.losses, c.ties) == wins_losses_ties
+    assert [c] == ft.before_after(per_item(before), per_item(after), seed=1)  # seeded: reproducible
 
 
-def test_compare_needs_paired_scores():
-    with pytest.raises(HandbookError, match="same, non-zero number"):
-        ft.compare("acc", [1, 0], [1])
+def test_before_after_takes_evaluate_run_output():
+    """The per-query dicts of evaluate.evaluate_run() plug straight in, one comparison per measure."""
+    from handbook import evaluate
+
+    qrels = {"q1": {"d1": 1}, "q2": {"d2": 1}}
+    before = evaluate.evaluate_run(qrels, {"q1": {"d9": 2, "d1": 1}, "q2": {"d9": 2, "d2": 1}}, ["recip_rank", "P_1"])
+    after = evaluate.evaluate_run(qrels, {"q1": {"d1": 2, "d9": 1}, "q2": {"d9": 2, "d2": 1}}, ["recip_rank", "P_1"])
+    rows = ft.comparison_rows(ft.before_after(before, after))
+    assert [(r["metric"], r["before"], r["after"]) for r in rows] == [("P_1", 0.0, 0.5), ("recip_rank", 0.5, 0.75)]
+    assert rows[0]["wins/losses/ties"] == "1/0/1"
+
+
+@pytest.mark.parametrize(
+    "before,after,match",
+    [({}, per_item([1]), "Nothing to compare"), (per_item([1]), per_item([1], "f1"), "Metric 'acc' is missing")],
+)
+def test_before_after_rejects_bad_input(before, after, match):
+    with pytest.raises(HandbookError, match=match):
+        ft.before_after(before, after)

@@ -9,8 +9,10 @@ unreadable JSON, unknown roles, empty turns, a missing assistant answer, an
 example over the token limit, and duplicates (which silently over-weight an
 example and leak between train and test splits). `write_jsonl()` writes a
 dataset atomically. `training_cost()` prices a run as tokens x epochs x a dated
-price per training token. `compare()` turns per-item scores before and after
-adaptation into one row with a paired bootstrap confidence interval.
+price per training token (the general price table in `handbook.cost` holds
+inference prices only). `before_after()` turns per-item scores before and after
+adaptation into one comparison per metric, with a paired bootstrap confidence
+interval from `handbook.experiments`.
 
 Deliberately left out: the training loops (they live in lab 6, where the reader
 sees them), uploading files and polling jobs, multimodal and tool-call
@@ -22,14 +24,14 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import tokens as _tokens
 from .errors import HandbookError
+from .experiments import Comparison, compare_scores
 
 ROLES = ("system", "user", "assistant")
 MESSAGE_KEYS = {"role", "content", "name", "weight"}
@@ -271,62 +273,48 @@ def training_cost(
 
 
 # -------------------------------------------------------------------- before / after
-@dataclass(frozen=True)
-class Comparison:
-    """One metric before and after adaptation, with a paired bootstrap CI on the change (chapter 6)."""
+def before_after(
+    before: Mapping[str, Mapping[str, float]],
+    after: Mapping[str, Mapping[str, float]],
+    metrics: Sequence[str] | None = None,
+    **bootstrap,
+) -> list[Comparison]:
+    """Compare per-item scores before and after adaptation, one paired bootstrap per metric (chapter 6).
 
-    metric: str
-    n: int
-    before: float
-    after: float
-    delta: float
-    ci_low: float
-    ci_high: float
-    level: float
-
-    @property
-    def significant(self) -> bool:
-        """True when the interval for the change excludes zero."""
-        return self.ci_low > 0 or self.ci_high < 0
-
-    def as_row(self, digits: int = 3) -> dict:
-        """A rounded dict, ready for a table."""
-        r = lambda x: round(x, digits)  # noqa: E731
-        return {
-            "metric": self.metric,
-            "n": self.n,
-            "before": r(self.before),
-            "after": r(self.after),
-            "delta": r(self.delta),
-            "ci": f"[{r(self.ci_low)}, {r(self.ci_high)}]",
-        }
-
-
-def compare(
-    metric: str,
-    before: Sequence[float],
-    after: Sequence[float],
-    *,
-    n_boot: int = 2000,
-    level: float = 0.95,
-    seed: int = 0,
-) -> Comparison:
-    """Compare per-item scores of the same items before and after adaptation (chapter 6).
-
-    The interval resamples items with replacement and recomputes the mean
-    difference (a paired bootstrap), so it reflects how much the gain depends on
-    which questions happened to be in the test set.
+    `before` and `after` map an item id to its scores, `{id: {metric: value}}`,
+    which is exactly what `evaluate.evaluate_run()` returns per query; for a
+    generation task, build the same shape from your own per-item checks. Each
+    metric becomes an `experiments.Comparison` (means, delta, confidence
+    interval, wins and losses) over the items both sides scored.
     """
-    if len(before) != len(after) or not before:
-        raise HandbookError(
-            f"Need the same, non-zero number of scores before and after; got {len(before)} and {len(after)}.",
-            "score the same held-out items with both models",
-        )
-    diffs = [a - b for b, a in zip(before, after, strict=True)]
-    n = len(diffs)
-    rng = random.Random(seed)
-    means = sorted(sum(diffs[rng.randrange(n)] for _ in range(n)) / n for _ in range(n_boot))
-    tail = (1 - level) / 2
-    low, high = means[int(tail * (n_boot - 1))], means[int((1 - tail) * (n_boot - 1))]
-    mean_b, mean_a = sum(before) / n, sum(after) / n
-    return Comparison(metric, n, mean_b, mean_a, mean_a - mean_b, low, high, level)
+    if not before or not after:
+        raise HandbookError("Nothing to compare: a side has no scored items.", "score the same held-out items twice")
+    names = list(metrics) if metrics else sorted(next(iter(before.values())))
+    out = []
+    for name in names:
+        try:
+            a = {item: scores[name] for item, scores in before.items()}
+            b = {item: scores[name] for item, scores in after.items()}
+        except KeyError as exc:
+            raise HandbookError(
+                f"Metric {name!r} is missing for some items.", "score every item on every metric"
+            ) from exc
+        out.append(compare_scores(a, b, name, **bootstrap))
+    return out
+
+
+def comparison_rows(comparisons: Sequence[Comparison], digits: int = 3) -> list[dict]:
+    """Rounded rows, one per metric, ready for `pandas.DataFrame` or printing (chapter 6)."""
+    r = lambda x: round(float(x), digits)  # noqa: E731
+    return [
+        {
+            "metric": c.metric,
+            "n": c.n,
+            "before": r(c.mean_a),
+            "after": r(c.mean_b),
+            "delta": r(c.delta),
+            f"{c.confidence:.0%} CI": f"[{r(c.ci_low):+}, {r(c.ci_high):+}]",
+            "wins/losses/ties": f"{c.wins}/{c.losses}/{c.ties}",
+        }
+        for c in comparisons
+    ]
