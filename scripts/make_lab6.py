@@ -262,12 +262,17 @@ code("""
 import hashlib
 def section(p):  # file and heading: a chunk that lacks its heading line has it prepended in `passage`
     return p["chunk"].rsplit(":", 1)[0] + "#" + p["passage"].splitlines()[0].lstrip("# ").strip()
-def bucket(p):
-    return int(hashlib.sha256(section(p).encode()).hexdigest(), 16) % 5
-train_pairs = [p for p in kept if bucket(p) != 0]
-held_pairs = [p for p in kept if bucket(p) == 0]
+# sections in a fixed pseudo-random order; hold out whole sections until about 20% of the pairs are out
+held_sections, n_held = set(), 0
+for name in sorted({section(p) for p in kept}, key=lambda n: hashlib.sha256(n.encode()).hexdigest()):
+    if n_held >= 0.2 * len(kept):
+        break
+    held_sections.add(name)
+    n_held += sum(section(p) == name for p in kept)
+train_pairs = [p for p in kept if section(p) not in held_sections]
+held_pairs = [p for p in kept if section(p) in held_sections]
 assert not {section(p) for p in train_pairs} & {section(p) for p in held_pairs}
-print(f"train {len(train_pairs)} pairs, held out {len(held_pairs)} pairs")
+print(f"train {len(train_pairs)} pairs, held out {len(held_pairs)} pairs from {len(held_sections)} sections")
 for p in train_pairs[:3]:
     print("-", p["question"])
 """)
