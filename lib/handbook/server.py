@@ -179,22 +179,15 @@ def count_usage(messages, text: str, cfg: config.Settings, model: str):
     """Count prompt and completion tokens with the local model's own tokenizer (chapter 1).
 
     Used for streaming, where llama.cpp sends no usage. The prompt is counted
-    through the model's chat template, as the server bills it.
+    through the model's chat template (default system message included), as
+    the server bills it; see handbook.tokens.count_messages.
     """
+    from . import tokens
     from .client import Usage
 
     if not cfg.local:
         return Usage()
-
-    def tokens(s: str) -> int:
-        body = json.dumps({"input": s, "model": model}).encode()
-        req = urllib.request.Request(f"http://127.0.0.1:{cfg.port}/extras/tokenize/count", body,
-                                     {"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return int(json.loads(resp.read())["count"])
-
-    prompt = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages) + "<|im_start|>assistant\n"
-    return Usage(tokens(prompt), tokens(text))
+    return Usage(tokens.count_messages(messages, model), tokens.count_tokens(text, model))
 
 
 def _serve() -> None:

@@ -140,7 +140,7 @@ def tokenizer_for(model: str, *, approximate: bool = False) -> str:
         if approximate:
             return "o200k_base"
         raise TokenizerError(f"{model} uses a tokenizer its provider does not publish, so it cannot be counted offline.",
-                             "pass approximate=True to use o200k_base as a stand-in, "
+                             "pass approximate=True (CLI: --approximate) to count with o200k_base as a stand-in, "
                              "or ask the provider's token-counting endpoint")
     close = difflib.get_close_matches(model, known_models(), n=3, cutoff=0.5)
     raise TokenizerError(f"No tokenizer known for model {model!r}." + (f" Did you mean {', '.join(close)}?" if close else ""),

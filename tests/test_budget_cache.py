@@ -1,0 +1,160 @@
+"""Budgets, the response cache and the meter as client hooks, driven without a model (pure logic)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from handbook import cost, meter
+from handbook.budget import Budget, BudgetError, BudgetExceeded
+from handbook.cache import ResponseCache, request_key
+from handbook.client import Reply, Request, Usage
+
+MSGS = ({"role": "user", "content": "hello world"},)  # 3 + 1 + 2 + 3 = 9 prompt tokens on gpt-4o
+GPT4O_IN, GPT4O_OUT = Decimal("2.50") / 1_000_000, Decimal("10.00") / 1_000_000
+
+
+def req(max_tokens: int = 100, model: str = "gpt-4o", msgs=MSGS, **params) -> Request:
+    return Request(msgs, model, {"temperature": 0.0, "max_tokens": max_tokens, **params})
+
+
+def reply(prompt: int = 9, completion: int = 100, text: str = "hi", latency: float = 2.0) -> Reply:
+    return Reply(text, Usage(prompt, completion), latency, "gpt-4o", "stop")
+
+
+WORST = 9 * GPT4O_IN + 100 * GPT4O_OUT  # the bound for req(): 9 input + 100 output tokens
+
+
+@pytest.mark.parametrize(("limit", "allowed"), [
+    (WORST, True),  # exactly at the limit: allowed
+    (WORST - GPT4O_OUT, False),  # one output token short: refused
+    (WORST - GPT4O_IN, False),  # one input token short: refused
+    (WORST + GPT4O_IN, True),
+])
+def test_budget_edges(limit, allowed):
+    b = Budget(limit)
+    if allowed:
+        assert b.before(req()) is None
+    else:
+        with pytest.raises(BudgetExceeded, match="only \\$0.00"):
+            b.before(req())
+        assert b.refused == 1
+
+
+def test_budget_charges_actual_usage_and_refuses_before_overspending():
+    b = Budget(WORST * 2)
+    for _ in range(2):
+        b.before(req())
+        b.after(req(), reply(), None)
+    assert b.spent == WORST * 2 and b.remaining == 0 and b.calls == 2
+    with pytest.raises(BudgetExceeded) as err:
+        b.before(req())
+    assert "lower max_tokens" in err.value.fix
+    # a smaller reply than the bound is charged at what it really cost
+    b2 = Budget(1)
+    b2.after(req(), reply(completion=10), None)
+    assert b2.spent == 9 * GPT4O_IN + 10 * GPT4O_OUT
+
+
+@pytest.mark.parametrize("limit", [0, -1, "-0.01", "abc", float("inf"), float("nan")])
+def test_bad_limits(limit):
+    with pytest.raises(BudgetError):
+        Budget(limit)
+
+
+def test_budget_ignores_cache_hits_and_errors():
+    b = Budget(1)
+    b.after(req(), Reply("x", Usage(9, 100), 0.0, "gpt-4o", cached=True), None)
+    b.after(req(), None, RuntimeError("boom"))
+    assert b.spent == 0 and b.calls == 0
+
+
+def test_budget_alerts_once():
+    alerts = []
+    b = Budget(WORST * 2, alert_at=0.5, on_alert=alerts.append)
+    for _ in range(2):
+        b.after(req(), reply(), None)
+    assert len(alerts) == 1 and "(50%)" in alerts[0]
+
+
+def test_local_model_is_free_unless_priced_as():
+    local = req(model="qwen2.5-coder-1.5b-instruct")
+    b = Budget("0.000001")
+    b.after(local, reply(prompt=1000, completion=1000), None)
+    assert b.spent == 0
+    shadow = Budget(1, price_as="gpt-4o")
+    shadow.after(local, reply(prompt=1000, completion=1000), None)
+    assert shadow.spent == Decimal("0.0125")
+
+
+def test_student_budget_persists_across_a_lab(tmp_path, monkeypatch):
+    monkeypatch.setenv("HANDBOOK_HOME", str(tmp_path))
+    first = Budget.for_student("alice", "lab5", WORST * 3 / 2)
+    first.after(req(), reply(), None)
+    again = Budget.for_student("alice", "lab5", WORST * 3 / 2)  # e.g. after a kernel restart
+    assert again.spent == WORST and again.calls == 1
+    with pytest.raises(BudgetExceeded, match="alice@lab5"):
+        again.before(req())
+    state = json.loads((tmp_path / "budgets" / "lab5" / "alice.json").read_text())
+    assert state["refused"] == 1
+    assert Budget.for_student("bob", "lab5", 1).spent == 0
+    with pytest.raises(BudgetError, match="student"):
+        Budget.for_student("../etc", "lab5", 1)
+    (tmp_path / "budgets" / "lab5" / "carol.json").write_text("{broken")
+    with pytest.raises(BudgetError, match="damaged"):
+        Budget.for_student("carol", "lab5", 1)
+
+
+def test_cache_key_covers_model_messages_params():
+    base = request_key(req())
+    assert base == request_key(req())
+    assert base != request_key(req(max_tokens=101))
+    assert base != request_key(req(model="gpt-4o-mini"))
+    assert base != request_key(req(msgs=({"role": "user", "content": "hello world!"},)))
+    assert base != request_key(req(temperature=0.7))
+
+
+def test_cache_hit_saves_money_and_time(tmp_path):
+    c = ResponseCache(tmp_path / "cache")
+    assert c.before(req()) is None
+    c.after(req(), reply(latency=2.0), None)
+    hit = c.before(req())
+    assert hit.cached and hit.text == "hi" and hit.usage == Usage() and hit.extra["saved_usage"] == Usage(9, 100)
+    assert c.stats() == {"hits": 1, "semantic_hits": 0, "misses": 1, "hit_rate": 0.5,
+                         "saved_usd": float(9 * GPT4O_IN + 100 * GPT4O_OUT), "saved_s": 2.0}
+    reloaded = ResponseCache(tmp_path / "cache")  # survives a restart
+    assert reloaded.before(req()).text == "hi"
+    reloaded.clear()
+    assert reloaded.before(req()) is None and not list((tmp_path / "cache").glob("*.json"))
+
+
+def test_semantic_cache_matches_close_questions_only():
+    vectors = {"hello world": [1.0, 0.0], "hello, world": [0.99, 0.141], "goodbye": [0.0, 1.0]}
+    c = ResponseCache(embed=lambda texts: [vectors[t] for t in texts], threshold=0.95)
+    c.after(req(), reply(), None)
+    close = req(msgs=({"role": "user", "content": "hello, world"},))
+    far = req(msgs=({"role": "user", "content": "goodbye"},))
+    assert c.before(close).extra["semantic"] is True
+    assert c.before(far) is None
+    assert c.before(req(max_tokens=5, msgs=close.messages)) is None  # other params: never shared
+    assert c.stats()["semantic_hits"] == 1
+
+
+def test_meter_reports_by_model_and_prompt():
+    m = meter.Meter(lab="lab5")
+    m.after(req(), reply(), None)
+    m.after(Request(MSGS, "gpt-4o-mini", {}, prompt_ref="qa@2"), reply(), None)
+    m.after(req(), Reply("x", Usage(), 0.0, "gpt-4o", cached=True), None)
+    table = meter.report(m, by="model")
+    assert table.loc["gpt-4o", "calls"] == 2 and table.loc["gpt-4o", "cache_hits"] == 1
+    assert table.loc["gpt-4o", "usd"] == pytest.approx(cost.usd("gpt-4o", Usage(9, 100)))
+    assert list(meter.report(m, by="prompt").index) == ["-", "qa@2"]
+
+
+def test_meter_file_round_trip(tmp_path):
+    path = tmp_path / "meter.jsonl"
+    for lab in ("lab3", "lab5"):
+        meter.Meter(lab=lab, path=path).after(req(), reply(), None)
+    assert list(meter.report(meter.load(path), by="lab")["calls"]) == [1, 1]
