@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -134,6 +135,9 @@ def test_write_jsonl_is_atomic_and_round_trips(tmp_path):
     path = ft.write_jsonl(tmp_path / "sub" / "d.jsonl", records)
     assert ft.read_jsonl(path) == records
     assert list(path.parent.iterdir()) == [path]  # no temp file left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not mkstemp's private 0600
 
     class Boom(Exception):
         pass

@@ -188,6 +188,9 @@ def write_jsonl(path: str | Path, records: Iterable[dict]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; a dataset is an ordinary file
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             for record in records:
