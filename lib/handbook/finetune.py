@@ -1,0 +1,323 @@
+"""Fine-tuning data and before/after checks: what every adaptation run needs first.
+
+A managed fine-tuning API takes a JSON Lines file where each line is one
+conversation, `{"messages": [{"role": ..., "content": ...}, ...]}`, and the
+last assistant turn is what the model learns to say. Uploading a broken file
+costs a round trip at best and a wasted training run at worst, so
+`validate_chat()` checks it locally first and names the line and the problem:
+unreadable JSON, unknown roles, empty turns, a missing assistant answer, an
+example over the token limit, and duplicates (which silently over-weight an
+example and leak between train and test splits). `write_jsonl()` writes a
+dataset atomically. `training_cost()` prices a run as tokens x epochs x a dated
+price per training token (the general price table in `handbook.cost` holds
+inference prices only). `before_after()` turns per-item scores before and after
+adaptation into one comparison per metric, with a paired bootstrap confidence
+interval from `handbook.experiments`.
+
+Deliberately left out: the training loops (they live in lab 6, where the reader
+sees them), uploading files and polling jobs, multimodal and tool-call
+messages, per-message `weight` semantics (accepted, not interpreted), and
+near-duplicate detection beyond whitespace and case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import tokens as _tokens
+from .errors import HandbookError
+from .experiments import Comparison, compare_scores
+
+ROLES = ("system", "user", "assistant")
+MESSAGE_KEYS = {"role", "content", "name", "weight"}
+
+
+class DatasetError(HandbookError):
+    """A fine-tuning dataset has problems; `.problems` lists them by line (chapter 6)."""
+
+    def __init__(self, message: str, fix: str | None = None, problems: Sequence[Problem] = ()):
+        super().__init__(message, fix)
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding in a dataset: 1-based line number (0 = the whole file) and what is wrong (chapter 6)."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else f"file: {self.message}"
+
+
+@dataclass
+class Report:
+    """What `validate_chat` found: examples kept, problems, and tokens per valid example (chapter 6)."""
+
+    examples: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    tokens: list[int] = field(default_factory=list)  # one count per entry of `examples`
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def total_tokens(self) -> int:
+        return sum(self.tokens)
+
+    def raise_if_problems(self, source: str = "dataset") -> Report:
+        """Raise `DatasetError` listing every problem, or return self when clean (chapter 6)."""
+        if self.problems:
+            shown = "\n".join(f"  {p}" for p in self.problems[:20])
+            more = f"\n  ... and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+            raise DatasetError(
+                f"{source} has {len(self.problems)} problem(s):\n{shown}{more}",
+                "fix the lines named above (or drop them) and validate again before uploading",
+                self.problems,
+            )
+        return self
+
+
+def _check(example: object, count: Callable[[list[dict]], int], max_tokens: int) -> tuple[list[str], int]:
+    """Problems of one parsed line, and its token count when it is well formed."""
+    if not isinstance(example, dict) or not isinstance(example.get("messages"), list):
+        return ['expected an object with a "messages" list'], 0
+    messages = example["messages"]
+    if not messages:
+        return ['"messages" is empty'], 0
+    found: list[str] = []
+    for i, msg in enumerate(messages, 1):
+        if not isinstance(msg, dict):
+            found.append(f"message {i} is not an object")
+            continue
+        role, content = msg.get("role"), msg.get("content")
+        if role not in ROLES:
+            found.append(f"message {i} has unknown role {role!r} (use one of {', '.join(ROLES)})")
+        if extra := sorted(set(msg) - MESSAGE_KEYS):
+            found.append(f"message {i} has unexpected key(s) {', '.join(extra)}")
+        if not isinstance(content, str):
+            found.append(f"message {i} ({role}) has no text content")
+        elif not content.strip():
+            found.append(f"message {i} ({role}) is empty")
+        if role == "system" and i != 1:
+            found.append(f"message {i} is a system message; only the first message may be one")
+    roles = [m.get("role") for m in messages if isinstance(m, dict)]
+    if "assistant" not in roles:
+        found.append("no assistant message: there is nothing to learn from")
+    elif roles[-1] != "assistant":
+        found.append(f"the last message is {roles[-1]!r}; end each example with the assistant's answer")
+    if found:
+        return found, 0
+    tokens = count(messages)
+    if tokens > max_tokens:
+        found.append(f"{tokens} tokens, over the limit of {max_tokens} per example")
+    return found, tokens
+
+
+def _key(example: dict) -> str:
+    """Identity for duplicate detection: roles and contents, whitespace and case folded."""
+    return json.dumps([(m["role"], " ".join(m["content"].split()).casefold()) for m in example["messages"]])
+
+
+def validate_chat(
+    lines: Iterable[str] | str | Path,
+    *,
+    model: str = "gpt-4o-mini",
+    max_tokens: int = 65_536,
+    min_examples: int = 10,
+    count: Callable[[list[dict]], int] | None = None,
+) -> Report:
+    """Check a chat-format JSONL dataset line by line; returns a `Report`, raising only for a missing file (chapter 6).
+
+    `lines` is a path or an iterable of text lines. Each example's tokens are
+    counted with `count(messages)`, by default `handbook.tokens.count_messages`
+    for `model` (chat overhead included), and compared with `max_tokens`, the
+    target model's limit per training example. Valid, non-duplicate examples are
+    kept in `report.examples`, with their token counts in `report.tokens`.
+    """
+    count = count or (lambda messages: _tokens.count_messages(messages, model))
+    if isinstance(lines, str | Path):
+        path = Path(lines)
+        if not path.exists():
+            raise DatasetError(f"Dataset file {path} does not exist.", "check the path, or write it with write_jsonl()")
+        lines = path.read_text(encoding="utf-8").splitlines()
+    report = Report()
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            report.problems.append(Problem(number, "blank line (every line must be one JSON example)"))
+            continue
+        try:
+            example = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            report.problems.append(Problem(number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        found, tokens = _check(example, count, max_tokens)
+        if found:
+            report.problems.extend(Problem(number, message) for message in found)
+            continue
+        key = _key(example)
+        if key in seen:
+            report.problems.append(Problem(number, f"duplicate of line {seen[key]}"))
+            continue
+        seen[key] = number
+        report.examples.append(example)
+        report.tokens.append(tokens)
+    if len(report.examples) < min_examples:
+        report.problems.append(
+            Problem(0, f"{len(report.examples)} valid example(s); at least {min_examples} are required")
+        )
+    return report
+
+
+def chat_example(system: str | None, user: str, assistant: str) -> dict:
+    """One training example in the chat format (chapter 6)."""
+    messages = [{"role": "system", "content": system}] if system else []
+    return {"messages": [*messages, {"role": "user", "content": user}, {"role": "assistant", "content": assistant}]}
+
+
+def write_jsonl(path: str | Path, records: Iterable[dict]) -> Path:
+    """Write one JSON object per line, atomically (temp file + os.replace) (chapter 6)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; a dataset is an ordinary file
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            for record in records:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    """Read a JSON Lines file; a bad line raises `DatasetError` naming it (chapter 6)."""
+    records = []
+    for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if raw.strip():
+            try:
+                records.append(json.loads(raw))
+            except json.JSONDecodeError as exc:
+                raise DatasetError(
+                    f"{path} line {number} is not valid JSON ({exc.msg}).", "fix or remove that line"
+                ) from exc
+    return records
+
+
+# -------------------------------------------------------------------- training cost
+@dataclass(frozen=True)
+class TrainingPrice:
+    """A dated price per training token for one managed fine-tuning model, with its source (chapter 6)."""
+
+    model: str
+    usd_per_mtok: float  # US dollars per million training tokens
+    as_of: str  # date the price was read
+    source: str
+
+
+# Managed fine-tuning prices, per million training tokens (training only; inference is billed apart).
+TRAINING_PRICES = (
+    TrainingPrice("gpt-4o-mini-2024-07-18", 3.00, "2025-06-01", "https://openai.com/api/pricing/"),
+    TrainingPrice("gpt-4o-2024-08-06", 25.00, "2025-06-01", "https://openai.com/api/pricing/"),
+    TrainingPrice("gpt-4.1-nano-2025-04-14", 1.50, "2025-06-01", "https://openai.com/api/pricing/"),
+    TrainingPrice("gpt-4.1-mini-2025-04-14", 5.00, "2025-06-01", "https://openai.com/api/pricing/"),
+    TrainingPrice("gpt-4.1-2025-04-14", 25.00, "2025-06-01", "https://openai.com/api/pricing/"),
+    TrainingPrice("gpt-3.5-turbo-0125", 8.00, "2025-06-01", "https://openai.com/api/pricing/"),
+)
+
+
+@dataclass(frozen=True)
+class TrainingCost:
+    """Billed tokens and dollars for one training run (chapter 6)."""
+
+    model: str
+    dataset_tokens: int
+    epochs: int
+    billed_tokens: int
+    usd: float
+    price: TrainingPrice
+
+
+def training_price(model: str, prices: Sequence[TrainingPrice] = TRAINING_PRICES) -> TrainingPrice:
+    """The dated training price row for `model` (chapter 6)."""
+    for row in prices:
+        if row.model == model:
+            return row
+    raise HandbookError(
+        f"No training price for {model!r}.",
+        f"use one of {', '.join(sorted(p.model for p in prices))}, or pass your own TrainingPrice rows",
+    )
+
+
+def training_cost(
+    dataset_tokens: int, epochs: int, model: str, prices: Sequence[TrainingPrice] = TRAINING_PRICES
+) -> TrainingCost:
+    """Estimate a managed training run: tokens x epochs x price per training token (chapter 6)."""
+    if dataset_tokens < 0 or epochs < 1:
+        raise HandbookError(
+            f"Cannot price {dataset_tokens} tokens for {epochs} epoch(s).",
+            "pass a token count >= 0 and at least one epoch",
+        )
+    price = training_price(model, prices)
+    billed = dataset_tokens * epochs
+    return TrainingCost(model, dataset_tokens, epochs, billed, billed * price.usd_per_mtok / 1e6, price)
+
+
+# -------------------------------------------------------------------- before / after
+def before_after(
+    before: Mapping[str, Mapping[str, float]],
+    after: Mapping[str, Mapping[str, float]],
+    metrics: Sequence[str] | None = None,
+    **bootstrap,
+) -> list[Comparison]:
+    """Compare per-item scores before and after adaptation, one paired bootstrap per metric (chapter 6).
+
+    `before` and `after` map an item id to its scores, `{id: {metric: value}}`,
+    which is exactly what `evaluate.evaluate_run()` returns per query; for a
+    generation task, build the same shape from your own per-item checks. Each
+    metric becomes an `experiments.Comparison` (means, delta, confidence
+    interval, wins and losses) over the items both sides scored.
+    """
+    if not before or not after:
+        raise HandbookError("Nothing to compare: a side has no scored items.", "score the same held-out items twice")
+    names = list(metrics) if metrics else sorted(next(iter(before.values())))
+    out = []
+    for name in names:
+        try:
+            a = {item: scores[name] for item, scores in before.items()}
+            b = {item: scores[name] for item, scores in after.items()}
+        except KeyError as exc:
+            raise HandbookError(
+                f"Metric {name!r} is missing for some items.", "score every item on every metric"
+            ) from exc
+        out.append(compare_scores(a, b, name, **bootstrap))
+    return out
+
+
+def comparison_rows(comparisons: Sequence[Comparison], digits: int = 3) -> list[dict]:
+    """Rounded rows, one per metric, ready for `pandas.DataFrame` or printing (chapter 6)."""
+    r = lambda x: round(float(x), digits)  # noqa: E731
+    return [
+        {
+            "metric": c.metric,
+            "n": c.n,
+            "before": r(c.mean_a),
+            "after": r(c.mean_b),
+            "delta": r(c.delta),
+            f"{c.confidence:.0%} CI": f"[{r(c.ci_low):+}, {r(c.ci_high):+}]",
+            "wins/losses/ties": f"{c.wins}/{c.losses}/{c.ties}",
+        }
+        for c in comparisons
+    ]

