@@ -6,6 +6,7 @@ import functools
 import random
 
 import pytest
+
 from handbook import evaluate as ev
 
 pytrec_eval = pytest.importorskip("pytrec_eval")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from handbook import client, judge, prompts
 from handbook.evaluate import EvaluationError
 

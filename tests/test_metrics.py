@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from handbook import metrics
-from handbook.evaluate import EvaluationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from handbook import metrics
+from handbook.evaluate import EvaluationError
 
 
 @pytest.mark.parametrize("text, expected", [

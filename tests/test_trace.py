@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 import pytest
+
 from handbook import client, experiments, trace
 from handbook.cli import main
 from handbook.errors import LLMCallError
