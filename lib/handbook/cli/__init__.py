@@ -17,7 +17,7 @@ import sys
 from ..errors import HandbookError
 
 # Topic modules, in the order `handbook --help` lists them.
-COMMANDS = ("llm", "doctor")
+COMMANDS = ("llm", "doctor", "prompts")
 
 
 def build_parser() -> argparse.ArgumentParser:
