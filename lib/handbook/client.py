@@ -82,6 +82,8 @@ class Hook(Protocol):
 
 _HOOKS: list[Hook] = []
 _CLIENTS: dict[tuple[str, str], Any] = {}
+HEALTH_TTL_S = 30.0  # how long a successful health check of the local server is trusted
+_HEALTHY_UNTIL = 0.0
 
 
 @contextlib.contextmanager
@@ -119,10 +121,14 @@ def _prepare(messages, model, prompt_ref, prompt_hash, params) -> tuple[config.S
             "e.g. [{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': 'Hi'}]",
         )
     cfg = config.settings()
-    if cfg.local:
+    global _HEALTHY_UNTIL
+    if cfg.local and time.monotonic() >= _HEALTHY_UNTIL:
         from . import server
 
         server.ensure_running(cfg)
+        # A health check queues behind every running generation on a busy server, so a burst of
+        # calls checks once, not once per call; a failed call resets this (see `_fail`).
+        _HEALTHY_UNTIL = time.monotonic() + HEALTH_TTL_S
     return cfg, Request(msgs, model or cfg.model, params, prompt_ref, prompt_hash)
 
 
@@ -140,6 +146,8 @@ def _after(request: Request, reply: Reply | None, error: BaseException | None) -
 
 
 def _fail(cfg: config.Settings, request: Request, exc: Exception) -> LLMCallError:
+    global _HEALTHY_UNTIL
+    _HEALTHY_UNTIL = 0.0  # check the server again before the next call
     where = "the local server" if cfg.local else cfg.base_url
     fix = "run `handbook doctor` to check the server" if cfg.local else "check OPENAI_BASE_URL, OPENAI_API_KEY and HANDBOOK_MODEL"
     return LLMCallError(f"Chat call to {where} (model {request.model}) failed: {type(exc).__name__}: {exc}", fix)
