@@ -88,6 +88,7 @@ def run(variants: Iterable[Variant | str], items: list[dict], *, inputs: dict[st
     known = sorted({str(it[label]) for it in items}) if labels is None else list(labels)
     parse = parse or (lambda text: extract_label(text, known))
     jobs = [(v, i, it) for v in variants for i, it in enumerate(items) if i % v.every == 0]
+    client.ready()  # any "starting the server" notice prints before the progress bar, not inside it
     bar = _progress(len(jobs), progress)
     rows = []
     for v, i, item in jobs:
