@@ -82,6 +82,7 @@ class Hook(Protocol):
 
 _HOOKS: list[Hook] = []
 _CLIENTS: dict[tuple[str, str], Any] = {}
+_READY: set[str] = set()  # local server URLs already checked in this process
 
 
 @contextlib.contextmanager
@@ -119,10 +120,7 @@ def _prepare(messages, model, prompt_ref, prompt_hash, params) -> tuple[config.S
             "e.g. [{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': 'Hi'}]",
         )
     cfg = config.settings()
-    if cfg.local:
-        from . import server
-
-        server.ensure_running(cfg)
+    ready(cfg)
     _classroom_budget(cfg)
     return cfg, Request(msgs, model or cfg.model, params, prompt_ref, prompt_hash)
 
@@ -167,7 +165,22 @@ def _after(request: Request, reply: Reply | None, error: BaseException | None) -
         hook.after(request, reply, error)
 
 
+def ready(cfg: config.Settings | None = None) -> None:
+    """Make sure the local server runs, starting it if needed; checked once per process (chapter 1).
+
+    A health check queues behind every running generation on a busy server, so it is done
+    once, not before every call; a failed call clears the mark and the next call checks again.
+    """
+    cfg = cfg or config.settings()
+    if cfg.local and cfg.base_url not in _READY:
+        from . import server
+
+        server.ensure_running(cfg)
+        _READY.add(cfg.base_url)
+
+
 def _fail(cfg: config.Settings, request: Request, exc: Exception) -> LLMCallError:
+    _READY.discard(cfg.base_url)  # check the server again before the next call
     where = "the local server" if cfg.local else cfg.base_url
     fix = "run `handbook doctor` to check the server" if cfg.local else "check OPENAI_BASE_URL, OPENAI_API_KEY and HANDBOOK_MODEL"
     return LLMCallError(f"Chat call to {where} (model {request.model}) failed: {type(exc).__name__}: {exc}", fix)

@@ -150,7 +150,7 @@ def render(ref: str | Template, root: Path | None = None, **values: object) -> R
     missing = sorted(set(t.variables) - set(values))
     extra = sorted(set(values) - set(t.variables))
     if missing or extra:
-        problems = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
+        problems = ([f"missing variable(s) {', '.join(missing)}"] if missing else []) + ([f"undeclared variable(s) {', '.join(extra)}"] if extra else [])
         raise PromptError(f"{t.ref}: {'; '.join(problems)}.", f"pass exactly: {', '.join(t.variables)}")
     messages = [{"role": "system", "content": fill(t.system, values) or "You are a helpful assistant."}]
     for user, assistant in t.examples:

@@ -1,0 +1,136 @@
+"""handbook.structured: JSON parsing, schema validation, retry with the error fed back (chapter 2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pydantic
+import pytest
+
+from handbook import client, prompts, structured
+from handbook.structured import StructuredOutputError, parse_json, validate
+
+
+@dataclass
+class Ticket:
+    category: Literal["billing", "shipping"]
+    order_id: str | None
+    refund_requested: bool
+    score: float = 0.0
+    tags: list[str] | None = None
+
+
+class TicketModel(pydantic.BaseModel):
+    category: Literal["billing", "shipping"]
+    order_id: str | None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"a": 1}', {"a": 1}),
+    ('  {"a": {"b": [1, 2]}}\n', {"a": {"b": [1, 2]}}),
+    ('```json\n{"a": null}\n```', {"a": None}),
+    ('{"braces": "{not a placeholder}"}', {"braces": "{not a placeholder}"}),
+])
+def test_parse_json(text, expected):
+    assert parse_json(text) == expected
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("billing", "not valid JSON"),
+    ('{"a": 1', "not valid JSON"),
+    ("[1, 2]", "Expected a JSON object, got list"),
+    ("", "not valid JSON"),
+])
+def test_parse_json_errors_include_raw_reply(text, needle):
+    with pytest.raises(StructuredOutputError) as err:
+        parse_json(text)
+    assert needle in err.value.message and repr(text[:500]) in err.value.message and err.value.raw == text
+
+
+GOOD = {"category": "billing", "order_id": None, "refund_requested": True}
+
+
+@pytest.mark.parametrize("data, expected", [
+    (GOOD, Ticket("billing", None, True)),
+    ({**GOOD, "order_id": "A-1", "score": 2}, Ticket("billing", "A-1", True, 2)),
+    ({**GOOD, "tags": ["x", "y"]}, Ticket("billing", None, True, tags=["x", "y"])),
+])
+def test_validate_dataclass(data, expected):
+    assert validate(data, Ticket) == expected
+
+
+@pytest.mark.parametrize("data, needle", [
+    ({"category": "billing", "order_id": None}, "missing key 'refund_requested'"),
+    ({**GOOD, "urgent": True}, "unknown key 'urgent'"),
+    ({**GOOD, "category": "refund"}, "'category' must be one of ['billing', 'shipping'], got 'refund'"),
+    ({**GOOD, "order_id": 12345}, "'order_id' must be a string or null, got 12345"),
+    ({**GOOD, "refund_requested": "yes"}, "'refund_requested' must be true or false, got 'yes'"),
+    ({**GOOD, "score": True}, "'score' must be a number"),
+    ({**GOOD, "tags": ["x", 1]}, "'tags'"),
+])
+def test_validate_dataclass_errors(data, needle):
+    with pytest.raises(StructuredOutputError) as err:
+        validate(data, Ticket)
+    assert needle in err.value.message
+
+
+def test_validate_pydantic():
+    assert validate({"category": "shipping", "order_id": "A-2"}, TicketModel).order_id == "A-2"
+    with pytest.raises(StructuredOutputError, match="does not fit TicketModel"):
+        validate({"category": "other", "order_id": None}, TicketModel)
+
+
+def test_validate_rejects_other_schemas():
+    with pytest.raises(TypeError):
+        validate({}, dict)
+
+
+class Scripted:
+    """A client hook that answers from a script and keeps every request (a fake for pure logic)."""
+
+    def __init__(self, *texts: str):
+        self.texts, self.requests = list(texts), []
+
+    def before(self, request):
+        self.requests.append(request)
+        return client.Reply(self.texts.pop(0), client.Usage(10, 5), 0.01, request.model, "stop",
+                            request.prompt_ref, request.prompt_hash, cached=True)
+
+    def after(self, request, reply, error):
+        pass
+
+
+@pytest.fixture(autouse=True)
+def no_server(monkeypatch):
+    monkeypatch.setattr("handbook.server.ensure_running", lambda cfg=None: None)
+
+
+@pytest.mark.parametrize("script, attempts, retried", [
+    (['{"category": "billing", "order_id": null, "refund_requested": true}'], 1, False),
+    (['not json', '{"category": "billing", "order_id": null, "refund_requested": true}'], 2, True),
+    (['{"category": "refund", "order_id": null, "refund_requested": true}',
+      '{"category": "billing", "order_id": null, "refund_requested": true}'], 2, True),
+])
+def test_chat_json_retries_once(script, attempts, retried):
+    rendered = prompts.render("ticket-extract@1", ticket="charged twice")
+    with client.use(Scripted(*script)) as fake:
+        result = structured.chat_json(rendered, Ticket)
+    assert result.value == Ticket("billing", None, True)
+    assert (result.attempts, result.retried, len(result.errors)) == (attempts, retried, attempts - 1)
+    assert result.usage == client.Usage(10 * attempts, 5 * attempts)
+    first = fake.requests[0]
+    assert first.params["response_format"] == {"type": "json_object"}
+    assert first.prompt_ref == "ticket-extract@1" and first.prompt_hash == rendered.sha256
+    if retried:  # the second request shows the model its reply and the exact error
+        feedback = fake.requests[1].messages
+        assert feedback[-2] == {"role": "assistant", "content": script[0]}
+        assert result.errors[0] in feedback[-1]["content"]
+
+
+def test_chat_json_gives_up_with_raw_reply():
+    with client.use(Scripted("nope", '{"category": "x"}')):
+        with pytest.raises(StructuredOutputError) as err:
+            structured.chat_json([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}], Ticket)
+    assert "after 2 attempt(s)" in err.value.message and '{"category": "x"}' in err.value.message
+    assert err.value.raw == '{"category": "x"}'
