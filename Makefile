@@ -23,7 +23,7 @@ export TOKENIZERS_PARALLELISM := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup vendor models book book-noexec test unit labs browser lint fmt lab bench bundle lock clean server-start server-stop doctor
+.PHONY: help setup vendor models book book-noexec test unit labs labs-execute browser lint fmt lab bench bundle lock clean server-start server-stop doctor
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -88,6 +88,10 @@ unit: ## unit tests of the library
 labs: ## run every lab under nbval and compare with its committed outputs
 	$(BIN)/pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  -p no:randomly labs
+
+labs-execute: setup ## re-execute every lab in place (after editing a lab, a prompt, or chapters 1 and 3)
+	@$(BIN)/handbook llm start
+	$(PY) scripts/execute_labs.py $(LABS)
 
 browser: ## open every built page in headless Chromium with the network off (installs Debian's chromium if root)
 	@scripts/install_browser.sh $(if $(CI),--strict,)
