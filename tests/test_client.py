@@ -92,3 +92,15 @@ def test_classroom_budget_refuses_before_any_request(monkeypatch, tmp_path):
     monkeypatch.delenv("HANDBOOK_BUDGET_USD")
     with pytest.raises(LLMCallError):  # without the budget the request is sent (and fails: no server there)
         client.chat(MESSAGES, max_tokens=100)
+
+
+def test_handbook_trace_turns_tracing_on(monkeypatch, tmp_path):
+    from handbook.trace import read_jsonl
+
+    path = tmp_path / "trace.jsonl"
+    monkeypatch.setenv("HANDBOOK_TRACE", str(path))
+    client.chat(MESSAGES, max_tokens=3, prompt_ref="demo@1")
+    monkeypatch.delenv("HANDBOOK_TRACE")
+    client.chat(MESSAGES, max_tokens=3)  # tracing off again: nothing more is written
+    records = read_jsonl(path)
+    assert len(records) == 1 and records[0]["prompt_ref"] == "demo@1"

@@ -121,35 +121,55 @@ def _prepare(messages, model, prompt_ref, prompt_hash, params) -> tuple[config.S
         )
     cfg = config.settings()
     ready(cfg)
-    _classroom_budget(cfg)
+    _env_hooks(cfg)
     return cfg, Request(msgs, model or cfg.model, params, prompt_ref, prompt_hash)
 
 
-_CLASS_BUDGET: list[tuple[tuple, Hook]] = []  # at most one (settings key, Budget hook)
+_ENV_HOOKS: dict[str, tuple[tuple, Hook]] = {}  # hooks switched on by environment variables
 
 
-def _classroom_budget(cfg: config.Settings) -> None:
-    """With HANDBOOK_BUDGET_USD set and a per-token-billed model, every call runs under the student's budget.
+def _env_hook(name: str, key: tuple | None, make) -> None:
+    """Keep at most one hook per `name` installed, matching the current settings `key` (None: off)."""
+    current = _ENV_HOOKS.get(name)
+    if current and current[0] != key:
+        _HOOKS.remove(current[1])
+        del _ENV_HOOKS[name]
+    if key is not None and name not in _ENV_HOOKS:
+        hook = make()
+        if hook is not None:
+            _HOOKS.append(hook)
+            _ENV_HOOKS[name] = (key, hook)
 
-    The budget (handbook.budget.Budget.for_student) persists under HANDBOOK_HOME/budgets, so it spans
-    every notebook and restart of a lab. Local and self-hosted models are free, so they get none.
+
+def _env_hooks(cfg: config.Settings) -> None:
+    """Hooks the environment asks for, so a script or a class needs no code change (chapters 4 and 5).
+
+    * `HANDBOOK_TRACE=file.jsonl`: every call is appended to that trace (handbook.trace.TraceWriter).
+    * `HANDBOOK_BUDGET_USD` (with `HANDBOOK_STUDENT`, `HANDBOOK_LAB`) on a per-token-billed model:
+      every call runs under the student's budget (handbook.budget.Budget.for_student), kept under
+      HANDBOOK_HOME/budgets so it spans notebooks and restarts. Local and self-hosted models are
+      free, so they get none.
     """
-    key = (cfg.student, cfg.lab, cfg.budget_usd, cfg.model) if cfg.budget_usd and not cfg.local else None
-    if _CLASS_BUDGET and _CLASS_BUDGET[0][0] != key:
-        _HOOKS.remove(_CLASS_BUDGET.pop()[1])
-    if key is None or _CLASS_BUDGET:
-        return
-    from . import cost
-    from .budget import Budget
 
-    try:
-        paid = not cost.price(cfg.model).local
-    except cost.PriceError:
-        paid = False  # a self-hosted model the price table does not know
-    if paid:
-        hook = Budget.for_student(cfg.student or "student", cfg.lab, cfg.budget_usd)
-        _HOOKS.append(hook)
-        _CLASS_BUDGET.append((key, hook))
+    def trace_writer():
+        from .trace import TraceWriter
+
+        return TraceWriter(cfg.trace_path)
+
+    def student_budget():
+        from . import cost
+        from .budget import Budget
+
+        try:
+            if cost.price(cfg.model).local:
+                return None
+        except cost.PriceError:
+            return None  # a self-hosted model the price table does not know
+        return Budget.for_student(cfg.student or "student", cfg.lab, cfg.budget_usd)
+
+    _env_hook("trace", (str(cfg.trace_path),) if cfg.trace_path else None, trace_writer)
+    paid_key = (cfg.student, cfg.lab, cfg.budget_usd, cfg.model) if cfg.budget_usd and not cfg.local else None
+    _env_hook("budget", paid_key, student_budget)
 
 
 def _before(request: Request) -> Reply | None:
