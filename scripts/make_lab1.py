@@ -183,7 +183,7 @@ assert distinct[1.5] >= distinct[0.0]
 md("""
 Why do hot replies vary? Ask the server for the model's top candidates for the *first* token,
 with their log-probabilities (`logprobs=True`, a standard API option), and rescale them by
-temperature as chapter 1's formula does: $p_i \\propto \\exp(\\log p_i / T)$. (We renormalise over the
+temperature as chapter 1's formula does: each probability becomes proportional to `exp(log p / T)`. (We renormalise over the
 top 8 candidates, which hold almost all of the probability here.)
 """)
 
