@@ -289,7 +289,7 @@ would select; here we pass example environments instead of changing your real on
 code("""
 examples = {
     "nothing set": {},
-    "OpenAI": {"OPENAI_API_KEY": "sk-example-not-a-real-key"},
+    "OpenAI": {"OPENAI_API_KEY": "sk-example-fake"},
     "Ollama": {"OPENAI_BASE_URL": "http://localhost:11434/v1", "HANDBOOK_MODEL": "qwen2.5-coder:1.5b"},
     "class server": {"OPENAI_BASE_URL": "http://classroom.local:8765/v1", "OPENAI_API_KEY": "class-key-123"},
 }
@@ -306,7 +306,7 @@ code("""
 from handbook.errors import ConfigError
 
 try:
-    config.settings({"OPENAI_BASE_URL": "http://classroom.local:8765/v1", "OPENAI_API_KEY": "sk-example-not-a-real-key"})
+    config.settings({"OPENAI_BASE_URL": "http://classroom.local:8765/v1", "OPENAI_API_KEY": "sk-example-fake"})
 except ConfigError as err:
     print(err)
 """)

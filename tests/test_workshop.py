@@ -88,9 +88,9 @@ def test_doctor_workshop_with_a_dead_class_endpoint(clean_env, capsys):
     [
         ({}, "skip", "local model does not bill"),
         ({"OPENAI_BASE_URL": "http://10.1.2.3:8000/v1", "OPENAI_API_KEY": CLASS_KEY}, "skip", "self-hosted"),
-        ({"OPENAI_API_KEY": "sk-test-0123456789abcdef"}, "FAIL", "no per-student budget"),
-        ({"OPENAI_API_KEY": "sk-test-0123456789abcdef", "HANDBOOK_BUDGET_USD": "0.50"}, "FAIL", "no per-student"),
-        ({"OPENAI_API_KEY": "sk-test-0123456789abcdef", "HANDBOOK_BUDGET_USD": "0.50", "HANDBOOK_STUDENT": "ada"},
+        ({"OPENAI_API_KEY": "sk-test-fake-1234"}, "FAIL", "no per-student budget"),
+        ({"OPENAI_API_KEY": "sk-test-fake-1234", "HANDBOOK_BUDGET_USD": "0.50"}, "FAIL", "no per-student"),
+        ({"OPENAI_API_KEY": "sk-test-fake-1234", "HANDBOOK_BUDGET_USD": "0.50", "HANDBOOK_STUDENT": "ada"},
          "ok", "$0.50 per lab for student 'ada'"),
         ({"HANDBOOK_BUDGET_USD": "-1"}, "FAIL", "not a positive number"),
         ({"HANDBOOK_BUDGET_USD": "lots"}, "FAIL", "not a positive number"),
