@@ -1,0 +1,45 @@
+"""handbook.server: batch-aligned prefix reuse, so a reply never depends on the request before it (chapter 5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from handbook import client, config, prompts, server
+
+P = list(range(1, 11))  # a previous prompt of 10 tokens
+
+
+@pytest.mark.parametrize("previous, cached, prompt, expected", [
+    ([], [], P, 0),                                   # nothing evaluated yet
+    (P, P + [50, 51], P[:9] + [99], 8),               # shares 9 tokens: two whole batches of 4
+    (P, P + [50, 51], P, 8),                          # the same prompt again: its whole batches
+    (P[:8], P[:8] + [50], P[:8], 4),                  # same prompt of exactly 2 batches: keep 1 to evaluate
+    (P, [], P, 0),                                    # the cache was cleared (an embedding call resets it)
+    (P, P, [1, 2, 3, 99], 0),                         # shares less than one batch
+    (P, P[:5] + [77] * 5, P, 4),                      # the cache diverged from the previous prompt at 5
+    (P[:6], P[:6] + [7, 8], P + [11, 12], 4),         # a follow-up turn: the reply's tokens are never reused
+])
+def test_reusable_prefix(previous, cached, prompt, expected):
+    assert server.reusable_prefix(previous, cached, prompt, batch=4) == expected
+
+
+def test_a_reply_does_not_depend_on_the_request_before_it():
+    """The oracle is a fresh evaluation: identical text and log-probabilities whatever came first."""
+    cfg = config.settings()
+    if not cfg.local:
+        pytest.skip("prefix reuse is a property of the local server")
+    api = client.openai_client(cfg)
+    target = prompts.render("ticket-triage@2", ticket="The app crashes when I open my order history.").messages
+    before = [
+        [{"role": "user", "content": "Say hi."}],                                                    # nothing shared
+        prompts.render("ticket-triage@2", ticket="Where is my parcel? It is a week late.").messages,  # long shared prefix
+        target,                                                                                    # the same request
+    ]
+    seen = set()
+    for previous in before:
+        api.chat.completions.create(model=cfg.model, messages=previous, max_tokens=4, temperature=0, seed=0)
+        resp = api.chat.completions.create(model=cfg.model, messages=target, max_tokens=4, temperature=0, seed=0,
+                                           logprobs=True, top_logprobs=5)
+        content = resp.choices[0].logprobs.content
+        seen.add(tuple((t.token, t.logprob, tuple((a.token, a.logprob) for a in t.top_logprobs)) for t in content))
+    assert len(seen) == 1, seen
