@@ -7,9 +7,14 @@ latency and cost. `summary()` folds those rows into one row per variant, and
 `regression()` answers the release question: does the candidate version score
 at least as well as the one in production?
 
-Cost comes from `handbook.cost.usd` when that module is present; without it,
-local models are priced at $0 (they are free to run) and remote ones as NaN,
-never as a made-up number.
+A variant with `samples=5` is *self-consistency*: five replies sampled at its
+temperature (seeds 0 to 4, so reruns agree) and the majority label wins
+(`majority_vote`). Its row sums the tokens and latency of all five calls,
+because that is what the technique costs.
+
+Cost comes from `handbook.cost.usd` (local models cost $0); a model missing
+from the price table, such as one served by Ollama, is priced as NaN, never
+as a made-up number, so an experiment on any endpoint runs to the end.
 
 Deliberately left out: confidence intervals and significance tests (see the
 evaluation chapter), LLM judges, and parallel requests (the local server runs
@@ -20,12 +25,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
-from . import client, config, prompts
+from . import client, cost, prompts
 from .errors import HandbookError
 
 
@@ -33,13 +39,23 @@ from .errors import HandbookError
 class Variant:
     """One arm of an experiment: a prompt version and how to call it (chapter 2).
 
-    `every=4` runs only every 4th item (a cheaper subset for long generations).
+    `every=4` runs only every 4th item (a cheaper subset for long generations);
+    `samples=5` with a temperature above 0 is self-consistency (chapter 2).
     """
 
     ref: str
     label: str | None = None
     max_tokens: int = 8
     every: int = 1
+    temperature: float = 0.0
+    samples: int = 1
+
+    def __post_init__(self):
+        if self.samples < 1 or (self.samples > 1 and self.temperature <= 0):
+            raise HandbookError(
+                f"Variant {self.name!r} asks for {self.samples} sample(s) at temperature {self.temperature}: "
+                "at temperature 0 every sample is the same reply, so a vote adds nothing.",
+                "use samples=1 for greedy decoding, or samples>=3 with a temperature such as 0.8")
 
     @property
     def name(self) -> str:
@@ -59,13 +75,27 @@ def extract_label(text: str, labels: Iterable[str]) -> str | None:
     return None
 
 
+def majority_vote(predictions: Iterable[str | None]) -> tuple[str | None, float]:
+    """The most common parsed answer and the share of votes it got (chapter 2).
+
+    Unparseable replies (None) count as votes against every label. A tie goes
+    to the answer seen first, so the result never depends on set ordering.
+    """
+    predictions = list(predictions)
+    counts = Counter(p for p in predictions if p is not None)
+    if not counts:
+        return None, 0.0
+    best = max(counts.values())
+    winner = next(p for p in predictions if p is not None and counts[p] == best)
+    return winner, round(best / len(predictions), 3)
+
+
 def usd(model: str, usage: client.Usage) -> float:
-    """Dollar cost of one call: `handbook.cost.usd` if present, $0 for local models, else NaN (chapter 2)."""
+    """Dollar cost of one call from the dated price table; NaN for a model it lacks (chapter 2)."""
     try:
-        from .cost import usd as priced
-    except ImportError:
-        return 0.0 if config.settings().local else math.nan
-    return float(priced(model, usage))
+        return cost.usd(model, usage)
+    except cost.PriceError:  # e.g. a model served by Ollama: unknown is not free
+        return math.nan
 
 
 def run(variants: Iterable[Variant | str], items: list[dict], *, inputs: dict[str, str], label: str,
@@ -89,18 +119,21 @@ def run(variants: Iterable[Variant | str], items: list[dict], *, inputs: dict[st
     parse = parse or (lambda text: extract_label(text, known))
     jobs = [(v, i, it) for v in variants for i, it in enumerate(items) if i % v.every == 0]
     client.ready()  # any "starting the server" notice prints before the progress bar, not inside it
-    bar = _progress(len(jobs), progress)
+    bar = _progress(sum(v.samples for v, _, _ in jobs), progress)
     rows = []
     for v, i, item in jobs:
         rendered = prompts.render(v.ref, **{var: item[key] for var, key in inputs.items()})
-        reply = client.chat(rendered, model=model, max_tokens=v.max_tokens)
-        predicted = parse(reply.text)
+        replies = [client.chat(rendered, model=model, max_tokens=v.max_tokens, temperature=v.temperature, seed=s)
+                   for s in range(v.samples)]
+        predicted, agreement = majority_vote(parse(r.text) for r in replies)
+        used = sum((r.usage for r in replies), client.Usage())
         rows.append({"variant": v.name, "ref": rendered.ref, "hash": rendered.short_hash,
                      "item": item.get("id", i), "expected": item[label], "predicted": predicted,
-                     "correct": predicted == item[label], "prompt_tokens": reply.usage.prompt_tokens,
-                     "completion_tokens": reply.usage.completion_tokens, "latency_s": reply.latency_s,
-                     "usd": usd(reply.model, reply.usage), "reply": reply.text})
-        bar.update(1)
+                     "correct": predicted == item[label], "prompt_tokens": used.prompt_tokens,
+                     "completion_tokens": used.completion_tokens, "latency_s": sum(r.latency_s for r in replies),
+                     "usd": usd(replies[0].model, used), "agreement": agreement,
+                     "reply": replies[0].text})
+        bar.update(v.samples)
     bar.close()
     return pd.DataFrame(rows)
 
