@@ -123,27 +123,15 @@ def test_shipped_templates_load_and_render():
     assert '{"category": "billing"' in prompts.render("ticket-extract", ticket="x").messages[0]["content"]
 
 
-def test_client_records_ref_and_hash(monkeypatch):
-    """A rendered prompt passed to chat() tags the request and reply (checked through a cache hook)."""
+def test_client_records_ref_and_hash(scripted):
+    """A rendered prompt passed to chat() tags the request and reply (checked through a scripted hook)."""
     from handbook import client
 
-    seen = []
-
-    class Answer:
-        def before(self, request):
-            seen.append(request)
-            return client.Reply("billing", client.Usage(1, 1), 0.0, request.model, "stop",
-                                request.prompt_ref, request.prompt_hash, cached=True)
-
-        def after(self, request, reply, error):
-            pass
-
-    monkeypatch.setattr("handbook.server.ensure_running", lambda cfg=None: None)
     rendered = prompts.render("ticket-triage@1", ticket="I was charged twice")
-    with client.use(Answer()):
+    with client.use(scripted("billing")) as fake:
         reply = client.chat(rendered)
     assert (reply.prompt_ref, reply.prompt_hash) == ("ticket-triage@1", rendered.sha256)
-    assert seen[0].prompt_ref == "ticket-triage@1"
+    assert fake.requests[0].prompt_ref == "ticket-triage@1"
 
 
 @pytest.mark.parametrize("argv, code, needle", [

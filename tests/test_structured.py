@@ -86,35 +86,15 @@ def test_validate_rejects_other_schemas():
         validate({}, dict)
 
 
-class Scripted:
-    """A client hook that answers from a script and keeps every request (a fake for pure logic)."""
-
-    def __init__(self, *texts: str):
-        self.texts, self.requests = list(texts), []
-
-    def before(self, request):
-        self.requests.append(request)
-        return client.Reply(self.texts.pop(0), client.Usage(10, 5), 0.01, request.model, "stop",
-                            request.prompt_ref, request.prompt_hash, cached=True)
-
-    def after(self, request, reply, error):
-        pass
-
-
-@pytest.fixture(autouse=True)
-def no_server(monkeypatch):
-    monkeypatch.setattr("handbook.server.ensure_running", lambda cfg=None: None)
-
-
 @pytest.mark.parametrize("script, attempts, retried", [
     (['{"category": "billing", "order_id": null, "refund_requested": true}'], 1, False),
     (['not json', '{"category": "billing", "order_id": null, "refund_requested": true}'], 2, True),
     (['{"category": "refund", "order_id": null, "refund_requested": true}',
       '{"category": "billing", "order_id": null, "refund_requested": true}'], 2, True),
 ])
-def test_chat_json_retries_once(script, attempts, retried):
+def test_chat_json_retries_once(script, attempts, retried, scripted):
     rendered = prompts.render("ticket-extract@1", ticket="charged twice")
-    with client.use(Scripted(*script)) as fake:
+    with client.use(scripted(*script)) as fake:
         result = structured.chat_json(rendered, Ticket)
     assert result.value == Ticket("billing", None, True)
     assert (result.attempts, result.retried, len(result.errors)) == (attempts, retried, attempts - 1)
@@ -128,8 +108,8 @@ def test_chat_json_retries_once(script, attempts, retried):
         assert result.errors[0] in feedback[-1]["content"]
 
 
-def test_chat_json_gives_up_with_raw_reply():
-    with client.use(Scripted("nope", '{"category": "x"}')):
+def test_chat_json_gives_up_with_raw_reply(scripted):
+    with client.use(scripted("nope", '{"category": "x"}')):
         with pytest.raises(StructuredOutputError) as err:
             structured.chat_json([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}], Ticket)
     assert "after 2 attempt(s)" in err.value.message and '{"category": "x"}' in err.value.message
