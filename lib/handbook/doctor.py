@@ -118,17 +118,23 @@ CHECKS: dict[str, Callable[[], tuple[bool, str, str]]] = {
 }
 
 
+def guarded(check: Callable[[], tuple], failed: object, default_fix: str) -> tuple:
+    """Run one check: `(status, detail, fix, seconds)`; an exception becomes `failed` with its fix (chapter 1)."""
+    start = time.perf_counter()
+    try:
+        status, detail, fix = check()
+    except Exception as exc:  # a preflight reports, it does not crash
+        status, detail = failed, f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
+        fix = getattr(exc, "fix", None) or default_fix
+    return status, detail, fix, time.perf_counter() - start
+
+
 def run_checks(names: list[str] | None = None) -> list[Check]:
     """Run the checks in order; an exception becomes a failed check with its fix (chapter 1)."""
     results = []
     for name in names or list(CHECKS):
-        start = time.perf_counter()
-        try:
-            ok, detail, fix = CHECKS[name]()
-        except Exception as exc:  # a preflight reports, it does not crash
-            ok, detail = False, f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
-            fix = getattr(exc, "fix", None) or "see the message above; `make setup` fixes most problems"
-        results.append(Check(name, ok, detail, "" if ok else fix, time.perf_counter() - start))
+        ok, detail, fix, seconds = guarded(CHECKS[name], False, "see the message above; `make setup` fixes most problems")
+        results.append(Check(name, ok, detail, "" if ok else fix, seconds))
     return results
 
 

@@ -197,14 +197,9 @@ def run_checks(names: list[str] | None = None) -> list[Verdict]:
     """Run the classroom checks in order; an exception is a FAIL carrying its fix (instructor guide)."""
     results = []
     for name in names or list(CHECKS):
-        start = time.perf_counter()
-        try:
-            status, detail, fix = CHECKS[name]()
-        except Exception as exc:  # a preflight reports, it does not crash
-            status, detail = FAIL, f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
-            fix = getattr(exc, "fix", None) or "show this line to the instructor"
+        status, detail, fix, seconds = doctor.guarded(CHECKS[name], FAIL, "show this line to the instructor")
         detail = " ".join(str(detail).split())  # one line, whatever the message held
-        results.append(Verdict(name, status, detail, "" if status == OK else fix, time.perf_counter() - start))
+        results.append(Verdict(name, status, detail, "" if status == OK else fix, seconds))
     return results
 
 
