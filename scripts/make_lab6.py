@@ -40,7 +40,7 @@ import pandas as pd
 import torch
 import matplotlib.pyplot as plt
 
-from handbook import client, config, documents, evaluate, finetune, index, prompts, retrieve
+from handbook import client, config, documents, evaluate, finetune, index, prompts, retrieve, training
 from handbook.embeddings import Embedder, default_embedder, model_path as embedding_model_path
 from handbook import models
 
@@ -132,20 +132,20 @@ assert {p.line for p in bad.problems} == {0, 4, 5, 6, 7, 8}
 
 md("""
 **What would training cost?** A managed API bills the tokens in the file times the number of
-epochs, at a dated price per training token. `finetune.TRAINING_PRICES` keeps those prices with
+epochs, at a dated price per training token. `training.TRAINING_PRICES` keeps those prices with
 their date and source.
 """)
 
 code("""
 EPOCHS = 3
-estimates = [finetune.training_cost(report.total_tokens, EPOCHS, p.model) for p in finetune.TRAINING_PRICES]
+estimates = [training.training_cost(report.total_tokens, EPOCHS, p.model) for p in training.TRAINING_PRICES]
 print(pd.DataFrame([{"model": e.model, "training tokens": e.billed_tokens, "$/M": e.price.usd_per_mtok,
                      "cost $": round(e.usd, 4), "price as of": e.price.as_of} for e in estimates]).to_string(index=False))
-mini = finetune.training_cost(report.total_tokens, EPOCHS, "gpt-4o-mini-2024-07-18")
+mini = training.training_cost(report.total_tokens, EPOCHS, "gpt-4o-mini-2024-07-18")
 assert mini.billed_tokens == report.total_tokens * EPOCHS
 assert abs(mini.usd - mini.billed_tokens * 3.00 / 1e6) < 1e-12
 print(f"\\n1,000 times more data ({report.total_tokens * 1000:,} tokens) would cost "
-      f"${finetune.training_cost(report.total_tokens * 1000, EPOCHS, mini.model).usd:.2f} on {mini.model}.")
+      f"${training.training_cost(report.total_tokens * 1000, EPOCHS, mini.model).usd:.2f} on {mini.model}.")
 """)
 
 md("""
@@ -363,10 +363,10 @@ code("""
 shutil.rmtree(WORK / "tuned-embedding-cache", ignore_errors=True)
 tuned = Embedder(str(TUNED), cache_dir=WORK / "tuned-embedding-cache")
 after_golden, after_held = score(tuned)
-golden_cmp = finetune.before_after(before_golden, after_golden)
-held_cmp = finetune.before_after(before_held, after_held)
-table = pd.DataFrame([{"questions": "golden (human)", **r} for r in finetune.comparison_rows(golden_cmp)] +
-                     [{"questions": "synthetic held-out", **r} for r in finetune.comparison_rows(held_cmp)])
+golden_cmp = training.before_after(before_golden, after_golden)
+held_cmp = training.before_after(before_held, after_held)
+table = pd.DataFrame([{"questions": "golden (human)", **r} for r in training.comparison_rows(golden_cmp)] +
+                     [{"questions": "synthetic held-out", **r} for r in training.comparison_rows(held_cmp)])
 print(table.to_string(index=False))
 """)
 
@@ -522,9 +522,9 @@ after_replies = generate(test_q)
 after_task = task_scores(after_replies, test_topics)
 for q, r in list(zip(test_q, after_replies))[:3]:
     print(f"{q}\\n  -> {r!r}")
-lora_cmp = finetune.before_after(before_task, after_task, ["format", "accuracy"])
+lora_cmp = training.before_after(before_task, after_task, ["format", "accuracy"])
 print()
-print(pd.DataFrame(finetune.comparison_rows(lora_cmp)).to_string(index=False))
+print(pd.DataFrame(training.comparison_rows(lora_cmp)).to_string(index=False))
 print("chance accuracy with five topics: 0.2")
 fmt = lora_cmp[0]
 assert fmt.mean_b > fmt.mean_a and fmt.significant

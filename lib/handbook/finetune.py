@@ -1,4 +1,4 @@
-"""Fine-tuning data and before/after checks: what every adaptation run needs first.
+"""Fine-tuning data: the JSONL file every adaptation run needs first, checked.
 
 A managed fine-tuning API takes a JSON Lines file where each line is one
 conversation, `{"messages": [{"role": ..., "content": ...}, ...]}`, and the
@@ -8,11 +8,8 @@ costs a round trip at best and a wasted training run at worst, so
 unreadable JSON, unknown roles, empty turns, a missing assistant answer, an
 example over the token limit, and duplicates (which silently over-weight an
 example and leak between train and test splits). `write_jsonl()` writes a
-dataset atomically. `training_cost()` prices a run as tokens x epochs x a dated
-price per training token (the general price table in `handbook.cost` holds
-inference prices only). `before_after()` turns per-item scores before and after
-adaptation into one comparison per metric, with a paired bootstrap confidence
-interval from `handbook.experiments`.
+dataset atomically. What a run costs and whether it helped are the next
+module's job (`handbook.training`).
 
 Deliberately left out: the training loops (they live in lab 6, where the reader
 sees them), uploading files and polling jobs, multimodal and tool-call
@@ -23,15 +20,13 @@ near-duplicate detection beyond whitespace and case.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import tokens as _tokens
 from .errors import HandbookError
-from .experiments import Comparison, compare_scores
+from .files import atomic_write
 
 ROLES = ("system", "user", "assistant")
 MESSAGE_KEYS = {"role", "content", "name", "weight"}
@@ -185,21 +180,7 @@ def chat_example(system: str | None, user: str, assistant: str) -> dict:
 
 def write_jsonl(path: str | Path, records: Iterable[dict]) -> Path:
     """Write one JSON object per line, atomically (temp file + os.replace) (chapter 6)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; a dataset is an ordinary file
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for record in records:
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, (json.dumps(record, ensure_ascii=False) + "\n" for record in records))
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
@@ -214,110 +195,3 @@ def read_jsonl(path: str | Path) -> list[dict]:
                     f"{path} line {number} is not valid JSON ({exc.msg}).", "fix or remove that line"
                 ) from exc
     return records
-
-
-# -------------------------------------------------------------------- training cost
-@dataclass(frozen=True)
-class TrainingPrice:
-    """A dated price per training token for one managed fine-tuning model, with its source (chapter 6)."""
-
-    model: str
-    usd_per_mtok: float  # US dollars per million training tokens
-    as_of: str  # date the price was read
-    source: str
-
-
-# Managed fine-tuning prices, per million training tokens (training only; inference is billed apart).
-TRAINING_PRICES = (
-    TrainingPrice("gpt-4o-mini-2024-07-18", 3.00, "2025-06-01", "https://openai.com/api/pricing/"),
-    TrainingPrice("gpt-4o-2024-08-06", 25.00, "2025-06-01", "https://openai.com/api/pricing/"),
-    TrainingPrice("gpt-4.1-nano-2025-04-14", 1.50, "2025-06-01", "https://openai.com/api/pricing/"),
-    TrainingPrice("gpt-4.1-mini-2025-04-14", 5.00, "2025-06-01", "https://openai.com/api/pricing/"),
-    TrainingPrice("gpt-4.1-2025-04-14", 25.00, "2025-06-01", "https://openai.com/api/pricing/"),
-    TrainingPrice("gpt-3.5-turbo-0125", 8.00, "2025-06-01", "https://openai.com/api/pricing/"),
-)
-
-
-@dataclass(frozen=True)
-class TrainingCost:
-    """Billed tokens and dollars for one training run (chapter 6)."""
-
-    model: str
-    dataset_tokens: int
-    epochs: int
-    billed_tokens: int
-    usd: float
-    price: TrainingPrice
-
-
-def training_price(model: str, prices: Sequence[TrainingPrice] = TRAINING_PRICES) -> TrainingPrice:
-    """The dated training price row for `model` (chapter 6)."""
-    for row in prices:
-        if row.model == model:
-            return row
-    raise HandbookError(
-        f"No training price for {model!r}.",
-        f"use one of {', '.join(sorted(p.model for p in prices))}, or pass your own TrainingPrice rows",
-    )
-
-
-def training_cost(
-    dataset_tokens: int, epochs: int, model: str, prices: Sequence[TrainingPrice] = TRAINING_PRICES
-) -> TrainingCost:
-    """Estimate a managed training run: tokens x epochs x price per training token (chapter 6)."""
-    if dataset_tokens < 0 or epochs < 1:
-        raise HandbookError(
-            f"Cannot price {dataset_tokens} tokens for {epochs} epoch(s).",
-            "pass a token count >= 0 and at least one epoch",
-        )
-    price = training_price(model, prices)
-    billed = dataset_tokens * epochs
-    return TrainingCost(model, dataset_tokens, epochs, billed, billed * price.usd_per_mtok / 1e6, price)
-
-
-# -------------------------------------------------------------------- before / after
-def before_after(
-    before: Mapping[str, Mapping[str, float]],
-    after: Mapping[str, Mapping[str, float]],
-    metrics: Sequence[str] | None = None,
-    **bootstrap,
-) -> list[Comparison]:
-    """Compare per-item scores before and after adaptation, one paired bootstrap per metric (chapter 6).
-
-    `before` and `after` map an item id to its scores, `{id: {metric: value}}`,
-    which is exactly what `evaluate.evaluate_run()` returns per query; for a
-    generation task, build the same shape from your own per-item checks. Each
-    metric becomes an `experiments.Comparison` (means, delta, confidence
-    interval, wins and losses) over the items both sides scored.
-    """
-    if not before or not after:
-        raise HandbookError("Nothing to compare: a side has no scored items.", "score the same held-out items twice")
-    names = list(metrics) if metrics else sorted(next(iter(before.values())))
-    out = []
-    for name in names:
-        try:
-            a = {item: scores[name] for item, scores in before.items()}
-            b = {item: scores[name] for item, scores in after.items()}
-        except KeyError as exc:
-            raise HandbookError(
-                f"Metric {name!r} is missing for some items.", "score every item on every metric"
-            ) from exc
-        out.append(compare_scores(a, b, name, **bootstrap))
-    return out
-
-
-def comparison_rows(comparisons: Sequence[Comparison], digits: int = 3) -> list[dict]:
-    """Rounded rows, one per metric, ready for `pandas.DataFrame` or printing (chapter 6)."""
-    r = lambda x: round(float(x), digits)  # noqa: E731
-    return [
-        {
-            "metric": c.metric,
-            "n": c.n,
-            "before": r(c.mean_a),
-            "after": r(c.mean_b),
-            "delta": r(c.delta),
-            f"{c.confidence:.0%} CI": f"[{r(c.ci_low):+}, {r(c.ci_high):+}]",
-            "wins/losses/ties": f"{c.wins}/{c.losses}/{c.ties}",
-        }
-        for c in comparisons
-    ]

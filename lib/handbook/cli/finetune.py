@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .. import finetune
+from .. import finetune, training
 
 
 def register(sub) -> None:
@@ -21,7 +21,7 @@ def register(sub) -> None:
     v.add_argument(
         "--model",
         default="gpt-4o-mini-2024-07-18",
-        help=f"model to fine-tune (priced: {', '.join(p.model for p in finetune.TRAINING_PRICES)})",
+        help=f"model to fine-tune (priced: {', '.join(p.model for p in training.TRAINING_PRICES)})",
     )
     v.add_argument("--epochs", type=int, default=3, help="training epochs for the cost estimate (default 3)")
     v.add_argument("--max-tokens", type=int, default=65_536, help="token limit per example (default 65536)")
@@ -30,10 +30,10 @@ def register(sub) -> None:
 
 
 def _validate(args) -> int:
-    price = finetune.training_price(args.model)  # an unknown model fails before any counting
+    price = training.training_price(args.model)  # an unknown model fails before any counting
     tokenizer = args.model.rsplit("-20", 1)[0]  # dated snapshot -> its family name for the tokenizer
     report = finetune.validate_chat(args.file, model=tokenizer, max_tokens=args.max_tokens)
-    cost = finetune.training_cost(report.total_tokens, args.epochs, price.model)
+    cost = training.training_cost(report.total_tokens, args.epochs, price.model)
     if args.json:
         print(
             json.dumps(
