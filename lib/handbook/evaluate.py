@@ -1,4 +1,4 @@
-"""Retrieval metrics with trec_eval's conventions, and TREC qrels/run files.
+"""Retrieval metrics with trec_eval's conventions.
 
 A *qrels* maps each query id to graded judgements (`{qid: {docno: rel}}`,
 rel > 0 means relevant, higher is better); a *run* maps each query id to
@@ -14,8 +14,9 @@ retriever returns. `evaluate_run()` speaks trec_eval's measure names (`map`,
 numbers can be checked against trec_eval or `pytrec_eval` directly.
 
 Generation metrics (exact match, token F1, ROUGE-L, embedding similarity) live
-in `handbook.metrics` and are re-exported here, so `handbook.evaluate` is the
-one import a lab needs.
+in `handbook.metrics`, and reading and writing TREC qrels and run files in
+`handbook.trec`; both are re-exported here, so `handbook.evaluate` is the one
+import a lab needs.
 
 Deliberately left out: trec_eval's `-c` (queries missing from the run count
 as zero), `-l` (relevance thresholds other than 1), bpref, infAP and
@@ -25,25 +26,15 @@ interpolated precision.
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
-from .errors import HandbookError
 from .metrics import cosine, embedding_similarity, exact_match, normalize_answer, rouge_l, token_f1  # noqa: F401
-
-Qrels = dict[str, dict[str, int]]
-Run = dict[str, dict[str, float]]
+from .trec import EvaluationError, Qrels, Run, ranked, read_qrels, read_run, write_qrels, write_run  # noqa: F401
 
 DEFAULT_MEASURES = ("map", "recip_rank", "P_1", "P_5", "recall_5", "recall_10", "ndcg_cut_5", "ndcg_cut_10",
                     "success_1", "success_5")
 _MEASURE = re.compile(r"^(map|recip_rank|ndcg|num_rel|num_ret|num_rel_ret)$|^(P|recall|ndcg_cut|success)_([1-9]\d*)$")
-
-
-class EvaluationError(HandbookError):
-    """Bad qrels, run or dataset given to an evaluation (chapter 4)."""
 
 
 # ------------------------------------------------------------------ metrics on one ranked list
@@ -96,11 +87,6 @@ def ndcg_at_k(ranking: Sequence[str], rels: Mapping[str, int], k: int | None = N
 
 
 # ------------------------------------------------------------------ whole runs, trec_eval style
-def ranked(scores: Mapping[str, float]) -> list[str]:
-    """Doc ids by score, highest first; ties by docno in reverse order, as trec_eval does (chapter 4)."""
-    return sorted(scores, key=lambda d: (scores[d], d), reverse=True)
-
-
 def run_from_rankings(rankings: Mapping[str, Sequence[str]]) -> Run:
     """Turn ranked id lists into a run whose scores keep exactly that order (chapter 4)."""
     out: Run = {}
@@ -149,82 +135,3 @@ def mean_scores(per_query: Mapping[str, Mapping[str, float]]) -> dict[str, float
         raise EvaluationError("No per-query scores to average.", "evaluate at least one query")
     names = next(iter(per_query.values())).keys()
     return {m: sum(s[m] for s in per_query.values()) / len(per_query) for m in names}
-
-
-# ------------------------------------------------------------------ TREC files
-def _lines(path: Path, fields: int, layout: str) -> Iterable[tuple[int, list[str]]]:
-    path = Path(path)
-    if not path.is_file():
-        raise EvaluationError(f"{path}: no such file.", "check the path")
-    count = 0
-    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = line.split()
-        if len(parts) != fields:
-            raise EvaluationError(f"{path}:{no}: expected {fields} fields '{layout}', got {len(parts)}: {line[:80]!r}",
-                                  f"write one judgement per line as '{layout}'")
-        count += 1
-        yield no, parts
-    if not count:
-        raise EvaluationError(f"{path}: the file is empty.", f"write one line per entry as '{layout}'")
-
-
-def read_qrels(path: str | Path) -> Qrels:
-    """Read a TREC qrels file `qid 0 docno rel`; errors name the file and line (chapter 4)."""
-    out: Qrels = {}
-    for no, (qid, _, doc, rel) in _lines(path, 4, "qid 0 docno rel"):
-        if not re.fullmatch(r"-?\d+", rel):
-            raise EvaluationError(f"{path}:{no}: relevance {rel!r} is not an integer.", "use 0, 1, 2, ...")
-        if doc in out.setdefault(qid, {}):
-            raise EvaluationError(f"{path}:{no}: query {qid!r} judges document {doc!r} twice.", "keep one line")
-        out[qid][doc] = int(rel)
-    return out
-
-
-def read_run(path: str | Path) -> Run:
-    """Read a TREC run file `qid Q0 docno rank score tag`; errors name the file and line (chapter 4)."""
-    out: Run = {}
-    for no, (qid, _, doc, rank, score, _tag) in _lines(path, 6, "qid Q0 docno rank score tag"):
-        try:
-            value = float(score)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or not rank.lstrip("-").isdigit():
-            raise EvaluationError(f"{path}:{no}: rank {rank!r} must be an integer and score {score!r} a finite number.",
-                                  "write e.g. 'q1 Q0 doc7 1 12.5 myrun'")
-        if doc in out.setdefault(qid, {}):
-            raise EvaluationError(f"{path}:{no}: query {qid!r} retrieves document {doc!r} twice.", "keep one line")
-        out[qid][doc] = value
-    return out
-
-
-def _atomic_write(path: str | Path, text: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-    return path
-
-
-def _check_id(kind: str, value: str) -> str:
-    if not value or any(c.isspace() for c in value):
-        raise EvaluationError(f"{kind} {value!r} is empty or contains whitespace; TREC files split on spaces.",
-                              "use ids without spaces, e.g. replace them with '_'")
-    return value
-
-
-def write_qrels(qrels: Qrels, path: str | Path) -> Path:
-    """Write qrels as `qid 0 docno rel`, sorted, atomically (chapter 4)."""
-    lines = [f"{_check_id('query id', q)} 0 {_check_id('docno', d)} {int(r)}"
-             for q in sorted(qrels) for d, r in sorted(qrels[q].items())]
-    return _atomic_write(path, "\n".join(lines) + "\n")
-
-
-def write_run(run: Run, path: str | Path, tag: str = "handbook") -> Path:
-    """Write a run as `qid Q0 docno rank score tag`, ranked by score, atomically (chapter 4)."""
-    lines = [f"{_check_id('query id', q)} Q0 {_check_id('docno', d)} {i} {float(run[q][d])!r} {_check_id('tag', tag)}"
-             for q in sorted(run) for i, d in enumerate(ranked(run[q]), 1)]
-    return _atomic_write(path, "\n".join(lines) + "\n")

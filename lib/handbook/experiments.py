@@ -21,8 +21,6 @@ statistical tests other than the bootstrap.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ import numpy as np
 from . import client
 from .errors import HandbookError
 from .evaluate import EvaluationError
+from .files import atomic_write
 from .trace import read_jsonl, usd
 
 Scorer = Callable[[Mapping[str, Any], str], float]
@@ -104,13 +103,7 @@ def run(pipeline: Callable[[Mapping[str, Any]], Any], dataset: Sequence[Mapping[
 
 def save(results: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
     """Write results as JSONL, one item per line, via a temporary file and `os.replace` (chapter 4)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.writelines(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in results)
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, (json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in results))
 
 
 def load(path: str | Path) -> list[dict[str, Any]]:

@@ -9,13 +9,12 @@ of queries into a TREC run file that `trec_eval`/`pytrec_eval` can score.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
 from ..errors import HandbookError
+from ..files import atomic_write
 
 DEFAULT_K = 5
 
@@ -95,19 +94,6 @@ def _read_queries(path: str) -> list[tuple[str, str]]:
     return queries
 
 
-def _write_run(path: str, rows: list[str]) -> None:
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write("".join(rows))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _search(args) -> int:
     from .. import index, retrieve
 
@@ -133,7 +119,7 @@ def _search(args) -> int:
                 rank += 1
                 rows.append(f"{qid} Q0 {h.source} {rank} {h.score:.6f} {tag}\n")
         if args.run:
-            _write_run(args.run, rows)
+            atomic_write(args.run, rows)
             print(f"wrote {len(rows)} lines for {len(results)} queries to {args.run}", file=sys.stderr)
         if args.json:
             print(json.dumps(results, indent=2, ensure_ascii=False))
