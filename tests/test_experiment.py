@@ -42,13 +42,13 @@ def by_ticket(answers):
 def test_run_and_summary(scripted):
     answers = {"ticket-triage@1": {}, "ticket-triage@2": {wrap("b"): "shipping", wrap("c"): "returns"}}
     with client.use(scripted(answer=by_ticket(answers), usage=client.Usage(100, 2))):
-        rows = experiment.run(["ticket-triage@1", experiment.Variant("ticket-triage@2", "v2", every=2)], ITEMS,
+        rows = experiment.run(["ticket-triage@1", experiment.Variant("ticket-triage@2", "v2")], ITEMS,
                               inputs={"ticket": "text"}, label="category", progress=False)
     assert list(rows.columns[:7]) == ["variant", "ref", "hash", "item", "expected", "predicted", "correct"]
-    assert len(rows) == 4 + 2
+    assert len(rows) == 4 + 4
     table = experiment.summary(rows)
     assert table.loc["ticket-triage@1", "accuracy"] == 0.5 and table.loc["ticket-triage@1", "n"] == 4
-    assert table.loc["v2", "accuracy"] == 1.0 and table.loc["v2", "n"] == 2  # items 0 and 2 only
+    assert table.loc["v2", "accuracy"] == 1.0 and table.loc["v2", "n"] == 4
     assert table.loc["v2", "prompt_tokens"] == 100 and table.loc["v2", "usd"] == 0.0
 
 

@@ -13,7 +13,7 @@ P = list(range(1, 11))  # a previous prompt of 10 tokens
     ([], [], P, 0),                                   # nothing evaluated yet
     (P, P + [50, 51], P[:9] + [99], 8),               # shares 9 tokens: two whole batches of 4
     (P, P + [50, 51], P, 8),                          # the same prompt again: its whole batches
-    (P[:8], P[:8] + [50], P[:8], 4),                  # same prompt of exactly 2 batches: keep 1 to evaluate
+    (P[:8], P[:8] + [50], P[:8], 4),                  # same prompt of exactly 2 batches: redo the last one
     (P, [], P, 0),                                    # the cache was cleared (an embedding call resets it)
     (P, P, [1, 2, 3, 99], 0),                         # shares less than one batch
     (P, P[:5] + [77] * 5, P, 4),                      # the cache diverged from the previous prompt at 5

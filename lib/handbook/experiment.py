@@ -39,14 +39,13 @@ from .errors import HandbookError
 class Variant:
     """One arm of an experiment: a prompt version and how to call it (chapter 2).
 
-    `every=4` runs only every 4th item (a cheaper subset for long generations);
-    `samples=5` with a temperature above 0 is self-consistency (chapter 2).
+    `samples=5` with a temperature above 0 is self-consistency (chapter 2). To
+    run an expensive variant on fewer items, call `run()` with a subset.
     """
 
     ref: str
     label: str | None = None
     max_tokens: int = 8
-    every: int = 1
     temperature: float = 0.0
     samples: int = 1
 
@@ -117,7 +116,7 @@ def run(variants: Iterable[Variant | str], items: list[dict], *, inputs: dict[st
                             f"every item needs {', '.join([*inputs.values(), label])}")
     known = sorted({str(it[label]) for it in items}) if labels is None else list(labels)
     parse = parse or (lambda text: extract_label(text, known))
-    jobs = [(v, i, it) for v in variants for i, it in enumerate(items) if i % v.every == 0]
+    jobs = [(v, i, it) for v in variants for i, it in enumerate(items)]
     client.ready()  # any "starting the server" notice prints before the progress bar, not inside it
     bar = _progress(sum(v.samples for v, _, _ in jobs), progress)
     rows = []
