@@ -23,7 +23,7 @@ export TOKENIZERS_PARALLELISM := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup vendor models book book-noexec test unit labs labs-execute browser lint fmt lab bench bundle lock clean server-start server-stop doctor
+.PHONY: help setup vendor models book book-noexec test unit live labs labs-execute browser lint fmt lab bench bundle lock clean server-start server-stop doctor
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -77,13 +77,18 @@ book-noexec: setup ## build the site from the committed lab outputs only (no exe
 test: setup ## everything CI runs
 	@$(BIN)/handbook llm start
 	@trap '$(BIN)/handbook llm stop >/dev/null' EXIT; \
-	  $(MAKE) --no-print-directory lint unit labs book-noexec browser
+	  $(MAKE) --no-print-directory lint unit live labs book-noexec browser
 
-lint: ## ruff over the library, tests and benchmarks
+lint: ## ruff, and the import contracts (floors, no cycles) in pyproject.toml
 	$(BIN)/ruff check lib tests bench scripts
+	$(BIN)/lint-imports --no-cache
 
-unit: ## unit tests of the library
-	$(BIN)/pytest -q tests --ignore=tests/browser
+unit: ## unit tests that need no LLM server (under a minute)
+	$(BIN)/pytest -q -m "not model" tests --ignore=tests/browser
+
+live: ## the tests marked `model`, against the live local server (started if needed)
+	@$(BIN)/handbook llm start
+	$(BIN)/pytest -q -m model tests --ignore=tests/browser
 
 labs: ## run every lab under nbval and compare with its committed outputs
 	$(BIN)/pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \

@@ -1,14 +1,23 @@
-"""Typed errors for the whole handbook library.
+"""Every error the handbook raises on purpose, each saying what went wrong and what to do.
 
-Every error the library raises on purpose is a `HandbookError`. Its message
-says what went wrong *and* what to do next, so the CLI can print it without a
-traceback and a learner in Jupyter reads a fix, not a stack.
+A `HandbookError` carries a `message` and a `fix`, so the CLI prints both
+without a traceback and a learner in Jupyter reads a remedy, not a stack:
 
-Deliberately left out: error codes, i18n, and wrapping of third-party
-exceptions we did not anticipate (those should surface as they are).
+    PromptError("Unknown prompt 'triage'.", "known prompts: ticket-triage")
+    -> printed by `handbook`:  error: Unknown prompt 'triage'.
+                                 fix: known prompts: ticket-triage
+
+The classes are grouped by the part of the book that raises them, in book
+order. This module imports nothing, so every floor of the library can use it.
+
+Deliberately left out: error codes, translations, and wrapping third-party
+exceptions we did not anticipate (those surface as they are).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 
 class HandbookError(Exception):
@@ -20,6 +29,11 @@ class HandbookError(Exception):
         super().__init__(f"{message}\n  fix: {fix}" if fix else message)
 
 
+class DataFileError(HandbookError):
+    """A data file (JSONL, CSV) is missing or has a malformed line (any chapter)."""
+
+
+# ------------------------------------------------------------------ chapter 1: calling a model
 class ConfigError(HandbookError):
     """An environment variable or setting is wrong (chapter 1)."""
 
@@ -34,3 +48,80 @@ class ServerError(HandbookError):
 
 class LLMCallError(HandbookError):
     """A chat call failed after the request was sent (chapter 1)."""
+
+
+class TokenizerError(HandbookError):
+    """No tokenizer for a model, or a broken token file (chapters 1 and 5)."""
+
+
+# ------------------------------------------------------------------ chapter 2: prompts
+class PromptError(HandbookError):
+    """Unknown prompt or version, malformed template file, or bad variables (chapter 2)."""
+
+
+class StructuredOutputError(HandbookError):
+    """A model reply that is not JSON, or JSON that does not fit the schema (chapter 2)."""
+
+    def __init__(self, message: str, fix: str | None = None, raw: str = ""):
+        super().__init__(message, fix)
+        self.raw = raw
+
+
+class ExperimentError(HandbookError):
+    """A bad dataset, variant or comparison given to an experiment (chapters 2 and 4)."""
+
+
+# ------------------------------------------------------------------ chapter 3: retrieval
+class CorpusError(HandbookError):
+    """No usable documents, or an unusable path (chapter 3)."""
+
+
+class SkippedFileWarning(UserWarning):
+    """A file was skipped while loading: binary, unreadable, too large or of an unknown type (chapter 3)."""
+
+
+class ChunkingError(HandbookError):
+    """Chunking parameters that cannot work, e.g. an overlap as large as the chunk (chapter 3)."""
+
+
+class EmbeddingError(HandbookError):
+    """The embedding model cannot be found or loaded (chapter 3)."""
+
+
+class VectorIndexError(HandbookError):
+    """A missing or broken index, or a bad query against it (chapter 3)."""
+
+
+class IndexMismatchError(VectorIndexError):
+    """The query's embedding model or dimension differs from the index's (chapter 3)."""
+
+
+# ------------------------------------------------------------------ chapter 4: evaluation
+class EvaluationError(HandbookError):
+    """Bad qrels, run, labels or dataset given to an evaluation (chapter 4)."""
+
+
+# ------------------------------------------------------------------ chapter 5: cost
+class PriceError(HandbookError):
+    """A model has no price, or a price table is malformed (chapters 5 and 6)."""
+
+
+class BudgetError(HandbookError):
+    """A budget was set up wrongly, e.g. a zero or negative limit (chapter 5)."""
+
+
+class BudgetExceeded(HandbookError):
+    """A call was refused because it could take spending over the limit (chapter 5)."""
+
+
+class CacheError(HandbookError):
+    """A response cache was set up wrongly or an entry on disk is damaged (chapter 5)."""
+
+
+# ------------------------------------------------------------------ chapter 6: fine-tuning
+class DatasetError(HandbookError):
+    """A fine-tuning dataset has problems; `.problems` lists them by line (chapter 6)."""
+
+    def __init__(self, message: str, fix: str | None = None, problems: Sequence[Any] = ()):
+        super().__init__(message, fix)
+        self.problems = list(problems)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sys
 
-from .. import cost, tokens
-from ..client import Usage
+from ..cost import pricing as cost
 from ..errors import HandbookError
+from ..llm import tokens
+from ..records import Usage
 
 
 def register(sub) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .. import doctor, workshop
+from ..classroom import doctor, workshop
+from ..classroom.checks import report
 from ..errors import ConfigError
 
 
@@ -25,10 +26,6 @@ def _run(args) -> int:
         mode = "doctor --workshop" if args.workshop else "doctor"
         raise ConfigError(f"`{mode}` has no check {', '.join(map(repr, unknown))}.",
                            f"choose from: {', '.join(checks)}")
-    if args.workshop:
-        results = workshop.run_checks(args.only)
-        print(workshop.report(results))
-        return 1 if any(v.status == workshop.FAIL for v in results) else 0
-    results = doctor.run_checks(args.only)
-    print(doctor.report(results))
+    results = (workshop if args.workshop else doctor).run_checks(args.only)
+    print(report(results))
     return 0 if all(c.ok for c in results) else 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .. import evaluate, trace
+from ..evaluate import monitor, ranking, trec
 
 
 def register(sub) -> None:
@@ -21,11 +21,11 @@ def register(sub) -> None:
     r.add_argument("--json", action="store_true", help="print a JSON object {measure: mean} instead of a table")
     r.add_argument("-m", "--measure", action="append", metavar="NAME",
                    help="measure to compute (repeatable), e.g. map, recip_rank, P_5, recall_10, ndcg_cut_10, "
-                   f"success_1; default: {', '.join(evaluate.DEFAULT_MEASURES)}")
+                   f"success_1; default: {', '.join(ranking.DEFAULT_MEASURES)}")
     r.add_argument("-q", "--per-query", action="store_true", help="also print each query's scores")
     r.set_defaults(func=_retrieval)
 
-    t = sub.add_parser("trace", help="summarise JSONL traces written by handbook.trace.TraceWriter")
+    t = sub.add_parser("trace", help="summarise JSONL traces written by handbook.cost.Trace (or HANDBOOK_TRACE)")
     tverbs = t.add_subparsers(dest="verb", metavar="VERB", required=True)
     s = tverbs.add_parser("summary", help="calls, error rate, p50/p95 latency, tokens and cost of a trace file")
     s.add_argument("file", metavar="FILE", help="trace file (JSONL)")
@@ -35,9 +35,9 @@ def register(sub) -> None:
 
 
 def _retrieval(args) -> int:
-    qrels, run = evaluate.read_qrels(args.qrels), evaluate.read_run(args.run)
-    per_query = evaluate.evaluate_run(qrels, run, args.measure or evaluate.DEFAULT_MEASURES)
-    means = {"num_q": float(len(per_query)), **evaluate.mean_scores(per_query)}
+    qrels, run = trec.read_qrels(args.qrels), trec.read_run(args.run)
+    per_query = ranking.evaluate_run(qrels, run, args.measure or ranking.DEFAULT_MEASURES)
+    means = {"num_q": float(len(per_query)), **ranking.mean_scores(per_query)}
     if args.json:
         out = {k: round(v, 6) for k, v in means.items()}
         if args.per_query:
@@ -58,7 +58,7 @@ def _retrieval(args) -> int:
 
 
 def _trace_summary(args) -> int:
-    table = trace.summary(args.file, by=args.by)
+    table = monitor.summary(args.file, by=args.by)
     if args.json:
         print(table.reset_index().to_json(orient="records", indent=2))
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .. import finetune, training
+from ..finetune import datasets, training
 
 
 def register(sub) -> None:
@@ -32,7 +32,7 @@ def register(sub) -> None:
 def _validate(args) -> int:
     price = training.training_price(args.model)  # an unknown model fails before any counting
     tokenizer = args.model.rsplit("-20", 1)[0]  # dated snapshot -> its family name for the tokenizer
-    report = finetune.validate_chat(args.file, model=tokenizer, max_tokens=args.max_tokens)
+    report = datasets.validate_chat(args.file, model=tokenizer, max_tokens=args.max_tokens)
     cost = training.training_cost(report.total_tokens, args.epochs, price.model)
     if args.json:
         print(

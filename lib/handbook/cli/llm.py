@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .. import config, models, server
+from .. import config
+from ..llm import models, server
 
 
 def register(sub) -> None:
@@ -47,7 +48,7 @@ def _status(args) -> int:
 
 def _pull(args) -> int:
     for alias in models.LOCAL_MODELS:
-        path = models.model_path(alias)
+        path = models.gguf_path(alias)
         print(f"ok  {alias:32s} {path}")
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .. import prompts
+from ..prompts import templates as prompts
 
 
 def register(sub) -> None:

@@ -59,14 +59,15 @@ def register(sub) -> None:
 
 
 def _index(args) -> int:
-    from .. import documents, index
+    from ..errors import SkippedFileWarning
+    from ..rag import chunking, documents, index
 
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", documents.SkippedFileWarning)
+        warnings.simplefilter("always", SkippedFileWarning)
         docs = documents.load(args.paths)
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
-    chunks = documents.chunk(docs, args.chunk_size, args.overlap)
+    chunks = chunking.chunk(docs, args.chunk_size, args.overlap)
     built = index.build(chunks, kind=args.kind, chunking={"size": args.chunk_size, "overlap": args.overlap},
                         progress=sys.stderr.isatty())
     built.save(args.index)
@@ -95,7 +96,7 @@ def _read_queries(path: str) -> list[tuple[str, str]]:
 
 
 def _search(args) -> int:
-    from .. import index, retrieve
+    from ..rag import index, search
 
     if bool(args.query) == bool(args.queries):
         raise HandbookError("Give either a query or --queries FILE.tsv.", 'e.g. handbook search --index DIR "query"')
@@ -108,7 +109,7 @@ def _search(args) -> int:
         tag = args.tag or args.mode
         rows, results = [], {}
         for qid, text in _read_queries(args.queries):
-            hits = retrieve.retrieve(ix, text, args.k, args.mode)
+            hits = search.retrieve(ix, text, args.k, args.mode)
             results[qid] = [h.as_dict() for h in hits]
             seen: set[str] = set()
             rank = 0
@@ -124,7 +125,7 @@ def _search(args) -> int:
         if args.json:
             print(json.dumps(results, indent=2, ensure_ascii=False))
         return 0
-    hits = retrieve.retrieve(ix, args.query, args.k, args.mode)
+    hits = search.retrieve(ix, args.query, args.k, args.mode)
     if args.json:
         print(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
         return 0
@@ -135,21 +136,18 @@ def _search(args) -> int:
 
 
 def _cost(model: str, usage) -> str:
-    try:
-        from .. import cost  # written by the cost chapter; absent on older checkouts
-    except ImportError:
-        return "cost: n/a (handbook.cost not installed)"
-    try:
-        return f"cost: ${cost.usd(model, usage):.6f}"
-    except HandbookError as exc:
-        return f"cost: n/a ({exc.message})"
+    from ..cost.pricing import usd_or_none
+
+    dollars = usd_or_none(model, usage)
+    return f"cost: ${dollars:.6f}" if dollars is not None else f"cost: unknown (no price for {model})"
 
 
 def _ask(args) -> int:
-    from .. import index, rag
+    from ..rag import index
+    from ..rag.answer import ask
 
     ix = index.load(args.index)
-    answer = rag.ask(args.question, ix, args.k, mode=args.mode, model=args.model, max_tokens=args.max_tokens)
+    answer = ask(args.question, ix, args.k, mode=args.mode, model=args.model, max_tokens=args.max_tokens)
     print(answer.text)
     print("\nSources:")
     for n, h in enumerate(answer.sources, start=1):
