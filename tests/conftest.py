@@ -1,7 +1,11 @@
 """Shared fakes for pure-logic tests: a scripted client hook, and no local server.
 
-Tests that talk to the real local model do not use these; they are for the
-logic around a call (retries, parsing, widgets, experiment bookkeeping).
+Only tests marked `@pytest.mark.model` may reach a model server (`make unit`
+leaves them out). Every other test runs with the server switched off: starting
+it is a no-op, the local port is one where nothing listens, and no endpoint,
+key, model, trace or budget comes in from the shell, so an unmarked test
+that makes a real call fails fast and visibly instead of quietly using the
+server.
 """
 
 from __future__ import annotations
@@ -10,7 +14,22 @@ from collections.abc import Callable
 
 import pytest
 
-from handbook import client
+from handbook.records import Reply, Request, Usage
+
+CLOSED_PORT = "9"  # the discard port: nothing listens there, so a call is refused at once
+
+
+@pytest.fixture(autouse=True)
+def _offline_unless_model(request, monkeypatch):
+    """Keep every test without the `model` marker away from any model server."""
+    if request.node.get_closest_marker("model"):
+        return
+    monkeypatch.setattr("handbook.llm.client.ensure_running", lambda cfg=None: None)
+    monkeypatch.setattr("handbook.llm.server.ensure_running", lambda cfg=None: None)
+    monkeypatch.setenv("HANDBOOK_PORT", CLOSED_PORT)
+    for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "HANDBOOK_TRACE", "HANDBOOK_MODEL", "HANDBOOK_TRUST_ENDPOINT",
+                "HANDBOOK_STUDENT", "HANDBOOK_LAB", "HANDBOOK_BUDGET_USD"):
+        monkeypatch.delenv(var, raising=False)
 
 
 class Scripted:
@@ -19,16 +38,16 @@ class Scripted:
     Answers come from `texts` in order, or from `answer(request)` when given.
     """
 
-    def __init__(self, *texts: str, answer: Callable[[client.Request], str] | None = None,
-                 usage: client.Usage = client.Usage(10, 5), latency_s: float = 0.01):
+    def __init__(self, *texts: str, answer: Callable[[Request], str] | None = None,
+                 usage: Usage = Usage(10, 5), latency_s: float = 0.01):
         self.texts, self.answer, self.usage, self.latency_s = list(texts), answer, usage, latency_s
-        self.requests: list[client.Request] = []
+        self.requests: list[Request] = []
 
-    def before(self, request: client.Request) -> client.Reply:
+    def before(self, request: Request) -> Reply:
         self.requests.append(request)
         text = self.answer(request) if self.answer else self.texts.pop(0)
-        return client.Reply(text, self.usage, self.latency_s, request.model, "stop",
-                            request.prompt_ref, request.prompt_hash, cached=True)
+        return Reply(text, self.usage, self.latency_s, request.model, "stop",
+                     request.prompt_ref, request.prompt_hash, cached=True)
 
     def after(self, request, reply, error) -> None:
         pass
@@ -36,8 +55,9 @@ class Scripted:
 
 @pytest.fixture
 def no_server(monkeypatch):
-    """Keep `client` from starting the local server (the hook answers instead)."""
-    monkeypatch.setattr("handbook.server.ensure_running", lambda cfg=None: None)
+    """Keep the client from starting the local server (the hook answers instead)."""
+    monkeypatch.setattr("handbook.llm.client.ensure_running", lambda cfg=None: None)
+    monkeypatch.setattr("handbook.llm.server.ensure_running", lambda cfg=None: None)
 
 
 @pytest.fixture

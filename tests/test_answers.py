@@ -1,4 +1,4 @@
-"""Generation metrics: SQuAD tables, ROUGE-L against the rouge-score package, cosine."""
+"""handbook.evaluate.answers: SQuAD tables, ROUGE-L against the rouge-score package, cosine (chapter 4)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handbook import metrics
-from handbook.evaluate import EvaluationError
+from handbook.errors import EvaluationError
+from handbook.evaluate import answers
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -18,7 +18,7 @@ from handbook.evaluate import EvaluationError
     ("", ""),
 ])
 def test_normalize_answer(text, expected):
-    assert metrics.normalize_answer(text) == expected
+    assert answers.normalize_answer(text) == expected
 
 
 @pytest.mark.parametrize("pred, refs, em, f1", [
@@ -31,13 +31,13 @@ def test_normalize_answer(text, expected):
     ("1 1 2", "1 2 2", 0.0, 2 / 3),           # token counts, not sets
 ])
 def test_exact_match_and_f1(pred, refs, em, f1):
-    assert metrics.exact_match(pred, refs) == em
-    assert metrics.token_f1(pred, refs) == pytest.approx(f1)
+    assert answers.exact_match(pred, refs) == em
+    assert answers.token_f1(pred, refs) == pytest.approx(f1)
 
 
 def test_no_reference_is_an_error():
     with pytest.raises(EvaluationError, match="No reference"):
-        metrics.token_f1("x", [])
+        answers.token_f1("x", [])
 
 
 @pytest.mark.parametrize("a, b, n", [
@@ -47,7 +47,7 @@ def test_no_reference_is_an_error():
     ("abc", "xyz", 0),
 ])
 def test_lcs_length(a, b, n):
-    assert metrics.lcs_length(list(a), list(b)) == n
+    assert answers.lcs_length(list(a), list(b)) == n
 
 
 WORDS = st.sampled_from(["the", "cat", "sat", "on", "mat", "Dog", "dog!", "42", "a-b", "café", "..."])
@@ -60,11 +60,11 @@ def test_rouge_l_matches_rouge_score(pred, ref):
     from rouge_score import rouge_scorer
 
     theirs = rouge_scorer.RougeScorer(["rougeL"]).score(ref, pred)["rougeL"].fmeasure
-    assert metrics.rouge_l(pred, ref) == pytest.approx(theirs, abs=1e-12)
+    assert answers.rouge_l(pred, ref) == pytest.approx(theirs, abs=1e-12)
 
 
 def test_rouge_l_takes_best_reference():
-    assert metrics.rouge_l("the cat sat", ["dog", "the cat sat"]) == 1.0
+    assert answers.rouge_l("the cat sat", ["dog", "the cat sat"]) == 1.0
 
 
 @pytest.mark.parametrize("a, b, expected", [
@@ -74,7 +74,7 @@ def test_rouge_l_takes_best_reference():
     ([0, 0], [1, 0], 0.0),
 ])
 def test_cosine(a, b, expected):
-    assert metrics.cosine(a, b) == pytest.approx(expected)
+    assert answers.cosine(a, b) == pytest.approx(expected)
 
 
 def test_embedding_similarity_with_a_fake_embedder():
@@ -83,8 +83,8 @@ def test_embedding_similarity_with_a_fake_embedder():
     def embed(texts):
         return np.array([table[t] for t in texts])
 
-    sims = metrics.embedding_similarity(["cat", "car"], ["kitten", ["cat", "car"]], embed=embed)
-    assert sims[0] == pytest.approx(metrics.cosine([1, 0], [0.9, 0.1]))
+    sims = answers.embedding_similarity(["cat", "car"], ["kitten", ["cat", "car"]], embed=embed)
+    assert sims[0] == pytest.approx(answers.cosine([1, 0], [0.9, 0.1]))
     assert sims[1] == pytest.approx(1.0)
     with pytest.raises(EvaluationError, match="2 predictions but 1"):
-        metrics.embedding_similarity(["a", "b"], ["a"], embed=embed)
+        answers.embedding_similarity(["a", "b"], ["a"], embed=embed)

@@ -1,4 +1,4 @@
-"""Budgets, the response cache and the meter as client hooks, driven without a model (pure logic)."""
+"""Budgets as client hooks, driven without a model: refused before sending, charged after (chapter 5)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from handbook import cost, meter
-from handbook.budget import Budget, BudgetError, BudgetExceeded
-from handbook.cache import ResponseCache, request_key
-from handbook.client import Reply, Request, Usage
+from handbook.cost.budget import Budget
+from handbook.errors import BudgetError, BudgetExceeded
+from handbook.records import Reply, Request, Usage
 
 MSGS = ({"role": "user", "content": "hello world"},)  # 3 + 1 + 2 + 3 = 9 prompt tokens on gpt-4o
 GPT4O_IN, GPT4O_OUT = Decimal("2.50") / 1_000_000, Decimal("10.00") / 1_000_000
@@ -105,56 +104,3 @@ def test_student_budget_persists_across_a_lab(tmp_path, monkeypatch):
     (tmp_path / "budgets" / "lab5" / "carol.json").write_text("{broken")
     with pytest.raises(BudgetError, match="damaged"):
         Budget.for_student("carol", "lab5", 1)
-
-
-def test_cache_key_covers_model_messages_params():
-    base = request_key(req())
-    assert base == request_key(req())
-    assert base != request_key(req(max_tokens=101))
-    assert base != request_key(req(model="gpt-4o-mini"))
-    assert base != request_key(req(msgs=({"role": "user", "content": "hello world!"},)))
-    assert base != request_key(req(temperature=0.7))
-
-
-def test_cache_hit_saves_money_and_time(tmp_path):
-    c = ResponseCache(tmp_path / "cache")
-    assert c.before(req()) is None
-    c.after(req(), reply(latency=2.0), None)
-    hit = c.before(req())
-    assert hit.cached and hit.text == "hi" and hit.usage == Usage() and hit.extra["saved_usage"] == Usage(9, 100)
-    assert c.stats() == {"hits": 1, "semantic_hits": 0, "misses": 1, "hit_rate": 0.5,
-                         "saved_usd": float(9 * GPT4O_IN + 100 * GPT4O_OUT), "saved_s": 2.0}
-    reloaded = ResponseCache(tmp_path / "cache")  # survives a restart
-    assert reloaded.before(req()).text == "hi"
-    reloaded.clear()
-    assert reloaded.before(req()) is None and not list((tmp_path / "cache").glob("*.json"))
-
-
-def test_semantic_cache_matches_close_questions_only():
-    vectors = {"hello world": [1.0, 0.0], "hello, world": [0.99, 0.141], "goodbye": [0.0, 1.0]}
-    c = ResponseCache(embed=lambda texts: [vectors[t] for t in texts], threshold=0.95)
-    c.after(req(), reply(), None)
-    close = req(msgs=({"role": "user", "content": "hello, world"},))
-    far = req(msgs=({"role": "user", "content": "goodbye"},))
-    assert c.before(close).extra["semantic"] is True
-    assert c.before(far) is None
-    assert c.before(req(max_tokens=5, msgs=close.messages)) is None  # other params: never shared
-    assert c.stats()["semantic_hits"] == 1
-
-
-def test_meter_reports_by_model_and_prompt():
-    m = meter.Meter(lab="lab5")
-    m.after(req(), reply(), None)
-    m.after(Request(MSGS, "gpt-4o-mini", {}, prompt_ref="qa@2"), reply(), None)
-    m.after(req(), Reply("x", Usage(), 0.0, "gpt-4o", cached=True), None)
-    table = meter.report(m, by="model")
-    assert table.loc["gpt-4o", "calls"] == 2 and table.loc["gpt-4o", "cache_hits"] == 1
-    assert table.loc["gpt-4o", "usd"] == pytest.approx(cost.usd("gpt-4o", Usage(9, 100)))
-    assert list(meter.report(m, by="prompt").index) == ["-", "qa@2"]
-
-
-def test_meter_file_round_trip(tmp_path):
-    path = tmp_path / "meter.jsonl"
-    for lab in ("lab3", "lab5"):
-        meter.Meter(lab=lab, path=path).after(req(), reply(), None)
-    assert list(meter.report(meter.load(path), by="lab")["calls"]) == [1, 1]

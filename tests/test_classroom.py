@@ -1,4 +1,4 @@
-"""The classroom kit: the shared endpoint refuses to run open, and `handbook doctor --workshop` output."""
+"""handbook.classroom: one check record, one runner and one report, and the checks of `handbook doctor [--workshop]`."""
 
 from __future__ import annotations
 
@@ -7,80 +7,93 @@ import urllib.error
 
 import pytest
 
-from handbook import workshop
-from handbook.cli import main
+from handbook.classroom import checks, doctor, workshop
+from handbook.classroom.checks import FAIL, OK, SKIP, WARN, Check
+from handbook.errors import ConfigError
 
 CLASS_KEY = "class-secret-key-0123456789"
 LINE = re.compile(r"^(ok|warn|skip|FAIL) {2,}\S.*$")
 
 
-@pytest.fixture
-def clean_env(monkeypatch):
-    for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "HANDBOOK_MODEL", "HANDBOOK_TRUST_ENDPOINT",
-                "HANDBOOK_STUDENT", "HANDBOOK_BUDGET_USD"):
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
-
-
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "classroom.local"])
-@pytest.mark.parametrize("key_args", [[], ["--api-key", ""]])
-def test_shared_endpoint_refuses_to_start_without_a_key(host, key_args, capsys):
-    assert main(["llm", "start", "--host", host, *key_args]) == 2
-    err = capsys.readouterr().err
-    assert f"Refusing to serve on {host} without an API key" in err
-    assert "fix:" in err and "--api-key" in err and "Traceback" not in err
+# ------------------------------------------------------------------ the record, the runner, the report
+@pytest.mark.parametrize("status, ok", [(OK, True), (WARN, True), (SKIP, True), (FAIL, False)])
+def test_only_a_failure_is_not_ok(status, ok):
+    assert Check("x", status, "detail").ok is ok
+    assert checks.passed(ok) == (OK if ok else FAIL)
 
 
 def test_report_is_one_line_per_check_then_a_verdict():
     results = [
-        workshop.Verdict("python", "ok", "3.11.7"),
-        workshop.Verdict("endpoint reachable", "FAIL", "cannot reach http://x/v1", "check the Wi-Fi"),
-        workshop.Verdict("budget", "skip", "not needed"),
-        workshop.Verdict("server", "warn", "busy", "wait"),
+        Check("python", OK, "3.11.7"),
+        Check("endpoint reachable", FAIL, "cannot reach http://x/v1", "check the Wi-Fi"),
+        Check("budget", SKIP, "not needed"),
+        Check("server", WARN, "busy", "wait"),
     ]
-    lines = workshop.report(results).splitlines()
+    lines = checks.report(results).splitlines()
     assert len(lines) == len(results) + 1
     assert all(LINE.match(line) for line in lines[:-1])
+    assert lines[0] == "ok    python              3.11.7"
     assert lines[1].endswith("-> fix: check the Wi-Fi") and lines[3].endswith("-> fix: wait")
-    assert lines[-1].startswith("NOT READY: 1 of 4 checks failed (endpoint reachable)")
-    assert workshop.report(results[:1]).splitlines()[-1] == "READY: 1 checks, none failed"
+    assert "fix" not in lines[2]  # a skip needs no fix
+    assert lines[-1] == ("NOT READY: 1 of 4 checks failed (endpoint reachable); "
+                         "fix them or show this screen to a helper")
+    assert checks.report(results[:1]).splitlines()[-1] == "READY: 1 checks, none failed"
 
 
-def test_an_exception_becomes_a_one_line_fail_with_its_fix(monkeypatch):
-    from handbook.errors import ConfigError
+def test_run_checks_in_order_and_timed():
+    table = {"b": lambda: (OK, "fine", "never shown"), "a": lambda: (WARN, "slow", "wait"),
+             "c": lambda: (SKIP, "n/a", "")}
+    results = checks.run_checks(table)
+    assert [(c.name, c.status, c.fix) for c in results] == [("b", OK, ""), ("a", WARN, "wait"), ("c", SKIP, "")]
+    assert all(c.seconds >= 0 for c in results)
+    assert [c.name for c in checks.run_checks(table, ["c", "b"])] == ["c", "b"]
 
+
+def test_an_exception_becomes_a_one_line_fail_with_its_fix():
     def broken():
         raise ConfigError("multi\nline message", "do this")
 
-    monkeypatch.setitem(workshop.CHECKS, "broken", broken)
-    [v] = workshop.run_checks(["broken"])
-    assert (v.status, v.detail, v.fix) == ("FAIL", "ConfigError: multi line message", "do this")
+    def crashed():
+        raise RuntimeError("no fix here")
+
+    [handbook_error, other] = checks.run_checks({"broken": broken, "crashed": crashed}, default_fix="ask a helper")
+    assert (handbook_error.status, handbook_error.detail, handbook_error.fix) == (
+        FAIL, "ConfigError: multi line message", "do this")
+    assert (other.status, other.detail, other.fix) == (FAIL, "RuntimeError: no fix here", "ask a helper")
+    assert not handbook_error.ok
 
 
-def test_doctor_workshop_on_the_local_setup(clean_env, capsys):
-    code = main(["doctor", "--workshop", "--only", "python", "--only", "endpoint", "--only", "budget",
-                 "--only", "notebook kernel"])
-    lines = capsys.readouterr().out.splitlines()
-    assert code == 0
-    assert [line.split()[:2] for line in lines[:-1]] == [["ok", "python"], ["ok", "endpoint"], ["skip", "budget"],
-                                                          ["ok", "notebook"]]
-    assert all(LINE.match(line) for line in lines[:-1])
-    assert lines[-1] == "READY: 4 checks, none failed"
+def test_workshop_failures_default_to_the_instructor(monkeypatch):
+    monkeypatch.setitem(workshop.CHECKS, "broken", lambda: 1 / 0)
+    [c] = workshop.run_checks(["broken"])
+    assert (c.status, c.fix) == (FAIL, "show this line to the instructor")
+    assert c.detail.startswith("ZeroDivisionError")
 
 
-def test_doctor_workshop_with_a_dead_class_endpoint(clean_env, capsys):
-    clean_env.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens on the discard port
-    clean_env.setenv("OPENAI_API_KEY", CLASS_KEY)
-    code = main(["doctor", "--workshop", "--only", "endpoint", "--only", "endpoint reachable", "--only", "model",
-                 "--only", "local model files"])
-    out = capsys.readouterr().out
-    lines = out.splitlines()
-    assert code == 1
-    assert lines[0].startswith("ok    endpoint            http://127.0.0.1:9/v1")
-    assert lines[1].startswith("FAIL  endpoint reachable  cannot reach http://127.0.0.1:9/v1") and "-> fix:" in lines[1]
-    assert lines[2].startswith("skip  model  ") and lines[3].startswith("skip  local model files")
-    assert lines[-1].startswith("NOT READY: 1 of 4 checks failed (endpoint reachable)")
-    assert CLASS_KEY not in out and "cla...6789" in out  # a hint, never the key
+# ------------------------------------------------------------------ doctor: this machine
+def test_doctor_checks_this_machine():
+    assert list(doctor.CHECKS) == ["python", "packages", "model files", "free RAM", "free disk", "chat round trip",
+                                   "embedding + FAISS"]
+    results = doctor.run_checks(["python", "packages", "embedding + FAISS"])
+    assert [c.status for c in results] == [OK, OK, OK], checks.report(results)
+    assert "top hit: 'FAISS searches dense vectors.'" in results[2].detail
+
+
+def test_doctor_chat_fails_fast_without_a_server():
+    [c] = doctor.run_checks(["chat round trip"])
+    assert c.status == FAIL and c.detail.startswith("LLMCallError") and "handbook doctor" in c.fix
+
+
+@pytest.mark.model
+def test_doctor_chat_round_trip():
+    [c] = doctor.run_checks(["chat round trip"])
+    assert c.status == OK and "'Paris'" in c.detail, c
+
+
+# ------------------------------------------------------------------ workshop: a learner in a class
+def test_workshop_reuses_the_machine_checks():
+    for name in ("python", "packages", "free RAM", "free disk", "chat round trip", "embedding + FAISS"):
+        assert workshop.CHECKS[name] is doctor.CHECKS[name]
 
 
 @pytest.mark.parametrize(
@@ -96,16 +109,24 @@ def test_doctor_workshop_with_a_dead_class_endpoint(clean_env, capsys):
         ({"HANDBOOK_BUDGET_USD": "lots"}, "FAIL", "not a positive number"),
     ],
 )
-def test_budget_check(clean_env, env, status, words):
+def test_budget_check(monkeypatch, env, status, words):
     for key, value in env.items():
-        clean_env.setenv(key, value)
+        monkeypatch.setenv(key, value)
     [v] = workshop.run_checks(["budget"])
     assert v.status == status and words in v.detail
 
 
-def test_workshop_checks_need_the_flag(capsys):
-    assert main(["doctor", "--only", "budget"]) == 2
-    assert "choose from:" in capsys.readouterr().err
+def test_local_only_checks_skip_on_a_class_endpoint(monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", CLASS_KEY)
+    [c] = workshop.run_checks(["local model files"])
+    assert (c.status, c.detail) == (SKIP, "not needed: the labs use the class endpoint")
+
+
+def test_a_local_server_that_is_not_running_is_only_a_warning(monkeypatch, tmp_path):
+    monkeypatch.setenv("HANDBOOK_HOME", str(tmp_path))  # no pid file: nothing of ours runs
+    [c] = workshop.run_checks(["endpoint reachable"])
+    assert c.status == WARN and "not running" in c.detail and "handbook llm start" in c.fix
 
 
 @pytest.mark.parametrize(
@@ -117,14 +138,14 @@ def test_workshop_checks_need_the_flag(capsys):
         (urllib.error.HTTPError("http://x/v1/models", 404, "Not Found", {}, None), "FAIL", "HTTP 404"),
     ],
 )
-def test_reachability_failures_name_the_cause(clean_env, error, status, words):
-    clean_env.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    clean_env.setenv("OPENAI_API_KEY", CLASS_KEY)
+def test_reachability_failures_name_the_cause(monkeypatch, error, status, words):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", CLASS_KEY)
 
     def fail(cfg, timeout=5.0):
         raise error
 
-    clean_env.setattr(workshop, "_models_listing", fail)
+    monkeypatch.setattr(workshop, "_models_listing", fail)
     [v] = workshop.run_checks(["endpoint reachable"])
     assert v.status == status and words in v.detail and v.fix
 
@@ -136,11 +157,11 @@ def test_reachability_failures_name_the_cause(clean_env, error, status, words):
         ("llama3", "FAIL", "llama3 is not among qwen2.5-coder-1.5b-instruct, smollm2-135m-instruct"),
     ],
 )
-def test_model_check_catches_a_name_the_server_would_silently_replace(clean_env, model, status, words):
-    clean_env.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    clean_env.setenv("OPENAI_API_KEY", CLASS_KEY)
-    clean_env.setenv("HANDBOOK_MODEL", model)
-    clean_env.setattr(workshop, "_models_listing",
+def test_model_check_catches_a_name_the_server_would_silently_replace(monkeypatch, model, status, words):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", CLASS_KEY)
+    monkeypatch.setenv("HANDBOOK_MODEL", model)
+    monkeypatch.setattr(workshop, "_models_listing",
                       lambda cfg, timeout=5.0: ["qwen2.5-coder-1.5b-instruct", "smollm2-135m-instruct"])
     [v] = workshop.run_checks(["model"])
     assert v.status == status and words in v.detail

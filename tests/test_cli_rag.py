@@ -7,8 +7,10 @@ import json
 import pytest
 import pytrec_eval
 
-from handbook import client, embeddings
 from handbook.cli import main
+from handbook.llm import client
+from handbook.rag import embeddings
+from handbook.records import Reply, Usage
 
 FILES = {
     "notes/faiss.md": "# FAISS\n\nFAISS stores dense vectors and finds the nearest ones quickly.\n\n"
@@ -73,7 +75,7 @@ def test_ask_prints_answer_sources_and_tokens(corpus, capsys, monkeypatch):
 
     def fake_chat(messages, **kwargs):  # the prompt is what this test checks; the LLM is tested in the lab
         seen["prompt"] = messages
-        return client.Reply("Boil it for ten minutes [1].", client.Usage(120, 9), 0.1, "qwen2.5-coder-1.5b-instruct")
+        return Reply("Boil it for ten minutes [1].", Usage(120, 9), 0.1, "qwen2.5-coder-1.5b-instruct")
 
     monkeypatch.setattr(client, "chat", fake_chat)
     code, out, _ = run(capsys, "ask", "--index", "idx", "How long do I boil pasta?", "-k", "2")
@@ -83,6 +85,28 @@ def test_ask_prints_answer_sources_and_tokens(corpus, capsys, monkeypatch):
     assert "tokens: 120 prompt + 9 completion = 129" in out
     assert seen["prompt"].ref == "rag_answer@1"
     assert "[1] (notes/deep/cooking.rst, lines 1-4)" in seen["prompt"].messages[-1]["content"]
+
+
+def test_ask_prints_an_unknown_cost_as_unknown(corpus, capsys, monkeypatch):
+    run(capsys, "index", "notes", "--index", "idx")
+    monkeypatch.setattr(client, "chat", lambda messages, **kw: Reply("No idea.", Usage(10, 2), 0.1, "llama3.2:1b"))
+    code, out, _ = run(capsys, "ask", "--index", "idx", "Anything?", "-k", "1")
+    assert code == 0 and "cost: unknown (no price for llama3.2:1b)" in out
+
+
+def test_ask_without_a_server_fails_with_the_fix(corpus, capsys):
+    run(capsys, "index", "notes", "--index", "idx")
+    code, _, err = run(capsys, "ask", "--index", "idx", "How long do I boil pasta?", "-k", "1")
+    assert code == 2 and "Chat call to the local server" in err and "handbook doctor" in err
+
+
+@pytest.mark.model
+def test_ask_with_the_local_model(corpus, capsys):
+    run(capsys, "index", "notes", "--index", "idx")
+    code, out, _ = run(capsys, "ask", "--index", "idx", "How long do I boil pasta?", "-k", "2", "--max-tokens", "40")
+    assert code == 0 and out.strip()
+    assert "\nSources:\n" in out and "notes/deep/cooking.rst:1-4" in out
+    assert "cost: $0.000000" in out  # a local model is free per token
 
 
 def _mismatch(corpus):

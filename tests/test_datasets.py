@@ -1,13 +1,14 @@
-"""Tests for handbook.finetune: the chat-dataset validator, the JSONL writer, and `handbook finetune validate`."""
+"""handbook.finetune.datasets: the chat-dataset validator names every bad line and its cause (chapter 6)."""
 
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from handbook import finetune as ft
+from handbook.errors import DatasetError
+from handbook.files import write_jsonl
+from handbook.finetune import datasets as ft
 
 S = {"role": "system", "content": "Answer in JSON."}
 U = {"role": "user", "content": "What is LoRA?"}
@@ -112,50 +113,21 @@ def test_minimum_number_of_examples(n, ok):
 
 
 def test_raise_if_problems_lists_lines_with_a_fix(tmp_path):
-    path = ft.write_jsonl(tmp_path / "train.jsonl", [json.loads(good(i)) for i in range(10)])
+    path = write_jsonl(tmp_path / "train.jsonl", [json.loads(good(i)) for i in range(10)])
     with path.open("a") as fh:
         fh.write("not json\n" + line(U) + "\n")
     report = ft.validate_chat(path)
-    with pytest.raises(ft.DatasetError) as info:
+    with pytest.raises(DatasetError) as info:
         report.raise_if_problems("train.jsonl")
     text = str(info.value)
     assert "line 11: not valid JSON" in text and "line 12: no assistant message" in text and "fix:" in text
     assert [p.line for p in info.value.problems] == [11, 12]
-    assert ft.validate_chat(ft.write_jsonl(tmp_path / "ok.jsonl", report.examples)).ok
+    assert ft.validate_chat(write_jsonl(tmp_path / "ok.jsonl", report.examples)).ok
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
-    with pytest.raises(ft.DatasetError, match="does not exist"):
+    with pytest.raises(DatasetError, match="does not exist"):
         ft.validate_chat(tmp_path / "nope.jsonl")
-
-
-def test_write_jsonl_is_atomic_and_round_trips(tmp_path):
-    records = [ft.chat_example("sys", f"q{i}", "a") for i in range(3)] + [{"text": "naïve ✓"}]
-    path = ft.write_jsonl(tmp_path / "sub" / "d.jsonl", records)
-    assert ft.read_jsonl(path) == records
-    assert list(path.parent.iterdir()) == [path]  # no temp file left behind
-    umask = os.umask(0)
-    os.umask(umask)
-    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not mkstemp's private 0600
-
-    class Boom(Exception):
-        pass
-
-    def exploding():
-        yield {"a": 1}
-        raise Boom
-
-    with pytest.raises(Boom):
-        ft.write_jsonl(path, exploding())
-    assert ft.read_jsonl(path) == records  # the old file is untouched
-    assert list(path.parent.iterdir()) == [path]
-
-
-def test_read_jsonl_names_the_bad_line(tmp_path):
-    path = tmp_path / "d.jsonl"
-    path.write_text('{"a": 1}\n\n{oops}\n')
-    with pytest.raises(ft.DatasetError, match="line 3 is not valid JSON"):
-        ft.read_jsonl(path)
 
 
 def test_chat_example_shape():
@@ -163,34 +135,3 @@ def test_chat_example_shape():
         "messages": [{"role": "user", "content": "u"}, {"role": "assistant", "content": "a"}]
     }
     assert ft.chat_example("s", "u", "a")["messages"][0] == {"role": "system", "content": "s"}
-
-
-# ---------------------------------------------------------------- CLI
-@pytest.mark.parametrize(
-    "extra_lines,code,expected",
-    [
-        ([], 0, "10 valid examples"),
-        (["not json"], 2, "line 11: not valid JSON"),
-        ([line(U)], 2, "line 11: no assistant message"),
-    ],
-)
-def test_cli_validate(tmp_path, capsys, extra_lines, code, expected):
-    from handbook.cli import main
-
-    path = tmp_path / "train.jsonl"
-    path.write_text("\n".join([good(i) for i in range(10)] + extra_lines) + "\n")
-    assert main(["finetune", "validate", str(path), "--epochs", "2"]) == code
-    out = capsys.readouterr().out
-    assert expected in out and "2 epochs on gpt-4o-mini-2024-07-18" in out
-
-
-def test_cli_validate_json_and_unknown_model(tmp_path, capsys):
-    from handbook.cli import main
-
-    path = ft.write_jsonl(tmp_path / "t.jsonl", [json.loads(good(i)) for i in range(10)])
-    assert main(["finetune", "validate", str(path), "--json", "--model", "gpt-4o-2024-08-06"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert report["examples"] == 10 and report["training_tokens"] == 3 * report["tokens"]
-    assert report["usd"] == pytest.approx(report["training_tokens"] * 25 / 1e6, abs=1e-6)
-    assert main(["finetune", "validate", str(path), "--model", "gpt-9"]) == 2
-    assert "No training price for 'gpt-9'" in capsys.readouterr().err

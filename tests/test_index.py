@@ -1,4 +1,4 @@
-"""FAISS index (chapter 3): results against brute-force NumPy, save/load, atomicity, clear errors, embedding cache."""
+"""handbook.rag.index (chapter 3): FAISS results against brute-force NumPy, save/load, atomicity, clear errors."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from handbook import index as ix
-from handbook.documents import Chunk
-from handbook.embeddings import Embedder
-from handbook.index import IndexMismatchError, VectorIndexError
+from handbook.errors import IndexMismatchError, VectorIndexError
+from handbook.rag import index as ix
+from handbook.records import Chunk
 
 
 def unit_vectors(n: int, d: int, seed: int) -> np.ndarray:
@@ -134,16 +133,8 @@ def test_bad_index_options(kind, params, needle):
         ix.from_vectors(BASE[:10], fake_chunks(10), "m", kind=kind, **params)
 
 
-def test_embedding_cache_with_the_real_model(tmp_path):
-    emb = Embedder(cache_dir=tmp_path)
-    texts = ["FAISS searches vectors.", "BM25 counts words.", "FAISS searches vectors."]
-    first = emb.embed(texts, progress=False)
-    assert (emb.hits, emb.misses) == (0, 3)
-    again = Embedder(cache_dir=tmp_path).embed(texts, progress=False)
-    np.testing.assert_array_equal(first, again)
-    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
-    np.testing.assert_allclose(first, emb.encode(texts), atol=1e-5)
-    assert first.shape == (3, 384) and first.dtype == np.float32
-    index = ix.build([Chunk("a.md", t, 0, len(t), 1, 1) for t in texts[:2]], emb, progress=False)
-    [(score, best)] = index.search("which tool counts words?", k=1, embedder=emb)
-    assert best.text == "BM25 counts words." and 0 < score <= 1
+def test_build_refuses_no_chunks():
+    with pytest.raises(VectorIndexError, match="No chunks"):
+        ix.build([], FakeEmbedder("m", D))
+    with pytest.raises(VectorIndexError, match="2 vectors for 3 chunks"):
+        ix.from_vectors(BASE[:2], fake_chunks(3), "m")

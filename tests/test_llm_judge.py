@@ -1,11 +1,13 @@
-"""LLM-as-judge parsing (garbage is a counted failure), the rubric prompt, and agreement statistics."""
+"""handbook.evaluate.llm_judge: verdict parsing (garbage is a counted failure), the rubric prompt, agreement."""
 
 from __future__ import annotations
 
 import pytest
 
-from handbook import client, judge, prompts
-from handbook.evaluate import EvaluationError
+from handbook.errors import EvaluationError
+from handbook.evaluate import llm_judge as judge
+from handbook.llm import client
+from handbook.prompts import templates
 
 
 @pytest.mark.parametrize("text, score, ok", [
@@ -32,34 +34,18 @@ def test_parse_verdict(text, score, ok):
 
 
 def test_rubric_prompt_renders():
-    r = prompts.render(judge.DEFAULT_PROMPT, question="Q?", answer="A", reference="R")
+    r = templates.render(judge.DEFAULT_PROMPT, question="Q?", answer="A", reference="R")
     assert r.ref == "judge_answer@1" and "CANDIDATE: A" in r.messages[-1]["content"]
     assert '{"score": 3' in r.messages[0]["content"]          # literal JSON survives rendering
 
 
-class _Canned:
-    """A client hook that answers every call with canned text: no model involved."""
-
-    def __init__(self, texts):
-        self.texts = list(texts)
-        self.requests = []
-
-    def before(self, request):
-        self.requests.append(request)
-        return client.Reply(self.texts.pop(0), client.Usage(10, 5), 0.01, request.model)
-
-    def after(self, request, reply, error):
-        pass
-
-
-def test_judge_counts_garbage_as_failure(monkeypatch):
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://judge.invalid/v1")  # not local: nothing is started
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    canned = _Canned(['{"score": 5, "reason": "same"}', "I cannot grade this.", '{"score": 2}'])
+def test_judge_counts_garbage_as_failure(scripted):
+    canned = scripted('{"score": 5, "reason": "same"}', "I cannot grade this.", '{"score": 2}')
     with client.use(canned):
         verdicts = [judge.judge("Q", f"answer {i}", "ref") for i in range(3)]
     assert [v.ok for v in verdicts] == [True, False, True]
     assert canned.requests[0].prompt_ref == "judge_answer@1"
+    assert "CANDIDATE: answer 1" in canned.requests[1].messages[-1]["content"]
     agree = judge.agreement([True, True, False], verdicts)
     assert (agree.n, agree.graded, agree.failures) == (3, 2, 1)
     assert agree.accuracy == 1.0

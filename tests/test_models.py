@@ -1,12 +1,12 @@
-"""Model assembly and verification, on small fake parts (chapter 1)."""
+"""handbook.llm.models: model assembly and verification on small fake parts, and the chat template (chapter 1)."""
 
 import hashlib
 from pathlib import Path
 
 import pytest
 
-from handbook import models
 from handbook.errors import ModelFileError
+from handbook.llm import models
 
 
 def _model(tmp_path: Path, parts: list[bytes]) -> models.LocalModel:
@@ -59,9 +59,21 @@ def test_assemble_replaces_a_corrupt_file(tmp_path, parts):
 
 def test_unknown_alias():
     with pytest.raises(ModelFileError, match="not a local model"):
-        models.model_path("gpt-5")
+        models.gguf_path("gpt-5")
 
 
 def test_real_model_files_are_present_and_verified():
     for alias in models.LOCAL_MODELS:
-        assert models.model_path(alias).stat().st_size > 50_000_000
+        assert models.gguf_path(alias).stat().st_size > 50_000_000
+
+
+@pytest.mark.parametrize("alias, messages, expected", [
+    ("qwen2.5-coder-1.5b-instruct", [{"role": "user", "content": "Hi"}],
+     "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
+     "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"),
+    ("smollm2-135m-instruct", [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
+     "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"),
+    ("not-local", [{"role": "user", "content": "Hi"}], "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"),
+])
+def test_chat_prompt_adds_the_default_system_message_only_when_missing(alias, messages, expected):
+    assert models.chat_prompt(alias, messages) == expected

@@ -1,17 +1,18 @@
-"""handbook.widgets: the playground renders, calls the model once on creation, and reports errors (chapter 2)."""
+"""handbook.prompts.playground: the playground renders, calls the model once on creation, and reports errors (chapter 2)."""
 
 from __future__ import annotations
 
 import pytest
 
-from handbook import client
 from handbook.errors import LLMCallError
-from handbook.widgets import Playground
+from handbook.llm import client
+from handbook.prompts.playground import Playground
+from handbook.records import Usage
 
 
 @pytest.fixture
 def echo(scripted):
-    return lambda: scripted(answer=lambda request: "shipping", usage=client.Usage(42, 1), latency_s=0.1)
+    return lambda: scripted(answer=lambda request: "shipping", usage=Usage(42, 1), latency_s=0.1)
 
 
 def test_runs_once_on_creation(echo):

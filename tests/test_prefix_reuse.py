@@ -1,10 +1,12 @@
-"""handbook.server: batch-aligned prefix reuse, so a reply never depends on the request before it (chapter 5)."""
+"""handbook.llm.prefix_reuse: batch-aligned prefix reuse, so a reply never depends on the request before it (chapter 5)."""
 
 from __future__ import annotations
 
 import pytest
 
-from handbook import client, config, prompts, server
+from handbook import config
+from handbook.llm import client, prefix_reuse, server
+from handbook.prompts import templates
 
 P = list(range(1, 11))  # a previous prompt of 10 tokens
 
@@ -20,19 +22,25 @@ P = list(range(1, 11))  # a previous prompt of 10 tokens
     (P[:6], P[:6] + [7, 8], P + [11, 12], 4),         # a follow-up turn: the reply's tokens are never reused
 ])
 def test_reusable_prefix(previous, cached, prompt, expected):
-    assert server.reusable_prefix(previous, cached, prompt, batch=4) == expected
+    assert prefix_reuse.reusable_prefix(previous, cached, prompt, batch=4) == expected
 
 
+def test_the_server_runs_this_module_with_its_batch_size():
+    assert server.PROCESS == prefix_reuse.__name__ and server.BATCH == prefix_reuse.BATCH
+
+
+@pytest.mark.model
 def test_a_reply_does_not_depend_on_the_request_before_it():
     """The oracle is a fresh evaluation: identical text and log-probabilities whatever came first."""
     cfg = config.settings()
     if not cfg.local:
         pytest.skip("prefix reuse is a property of the local server")
+    client.ready(cfg)
     api = client.openai_client(cfg)
-    target = prompts.render("ticket-triage@2", ticket="The app crashes when I open my order history.").messages
+    target = templates.render("ticket-triage@2", ticket="The app crashes when I open my order history.").messages
     before = [
         [{"role": "user", "content": "Say hi."}],                                                    # nothing shared
-        prompts.render("ticket-triage@2", ticket="Where is my parcel? It is a week late.").messages,  # long shared prefix
+        templates.render("ticket-triage@2", ticket="Where is my parcel? It is a week late.").messages,  # long shared prefix
         target,                                                                                    # the same request
     ]
     seen = set()

@@ -1,4 +1,4 @@
-"""The price table against genai-prices, and exact pricing of Usage."""
+"""handbook.pricing.pricing: the price table against genai-prices, exact pricing of Usage, and the price policy."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import pytest
 from genai_prices import Usage as GUsage
 from genai_prices import calc_price
 
-from handbook import cost
-from handbook.client import Usage
+from handbook.cost import pricing
+from handbook.errors import PriceError
+from handbook.records import Usage
 
-API_ROWS = [p for p in cost.prices() if not p.local]
+API_ROWS = [p for p in pricing.prices() if not p.local]
 N = 1000  # below every long-context tier threshold, so genai-prices answers with the base tier
 
 
-def _genai(p: cost.Price, **usage) -> Decimal:
+def _genai(p: pricing.Price, **usage) -> Decimal:
     when = datetime.fromisoformat(p.as_of).replace(tzinfo=UTC)
     calc = calc_price(GUsage(**usage), model_ref=p.model, provider_id=p.provider, genai_request_timestamp=when)
     assert calc.model.id == p.model, f"genai-prices matched {p.model} to {calc.model.id}"
@@ -39,10 +40,10 @@ def test_table_agrees_with_genai_prices(row):
 
 
 def test_rows_are_dated_and_sourced():
-    for p in cost.prices():
+    for p in pricing.prices():
         datetime.fromisoformat(p.as_of)
         assert p.source
-    tiered = [p.model for p in cost.prices() if "base tier" in p.note]
+    tiered = [p.model for p in pricing.prices() if "base tier" in p.note]
     assert {"claude-sonnet-4-5", "gpt-5.4"} <= set(tiered)
 
 
@@ -55,21 +56,21 @@ def test_rows_are_dated_and_sourced():
     ("smollm2-135m-instruct", Usage(5000, 5000), "0"),
 ])
 def test_usd(model, usage, expected):
-    assert cost.usd_exact(model, usage) == Decimal(expected)
-    assert cost.usd(model, usage) == float(Decimal(expected))
+    assert pricing.usd_exact(model, usage) == Decimal(expected)
+    assert pricing.usd(model, usage) == float(Decimal(expected))
 
 
 def test_price_as_bills_local_usage_at_api_rates():
-    assert cost.usd("qwen2.5-coder-1.5b-instruct", Usage(1_000_000, 0), price_as="gpt-4o") == 2.5
+    assert pricing.usd("qwen2.5-coder-1.5b-instruct", Usage(1_000_000, 0), price_as="gpt-4o") == 2.5
 
 
 def test_dated_snapshot_falls_back():
-    assert cost.price("gpt-4o-2024-08-06").model == "gpt-4o"
+    assert pricing.price("gpt-4o-2024-08-06").model == "gpt-4o"
 
 
 def test_unknown_model_suggests():
-    with pytest.raises(cost.PriceError, match="Did you mean gpt-4o"):
-        cost.price("gpt4o")
+    with pytest.raises(PriceError, match="Did you mean gpt-4o"):
+        pricing.price("gpt4o")
 
 
 @pytest.mark.parametrize(("body", "match"), [
@@ -83,22 +84,28 @@ def test_unknown_model_suggests():
 def test_malformed_price_table(tmp_path, body, match):
     path = tmp_path / "prices.csv"
     path.write_text(body)
-    with pytest.raises(cost.PriceError, match=match):
-        cost.load_prices(path)
+    with pytest.raises(PriceError, match=match):
+        pricing.load_prices(path)
 
 
-def test_estimate_is_an_upper_bound():
-    est = cost.estimate(input_tokens=1000, model="gpt-4o", max_tokens=100)
-    assert est.usd_exact == Decimal("0.0035")
-    with pytest.raises(cost.PriceError, match=">= 0"):
-        cost.estimate(input_tokens=-1, model="gpt-4o")
-    with pytest.raises(cost.PriceError, match="needs messages"):
-        cost.estimate(model="gpt-4o")
+def test_recording_an_unknown_price_gives_none_never_zero():
+    assert pricing.usd_or_none("gpt-4o-mini", Usage(1_000_000, 0)) == 0.15
+    assert pricing.usd_or_none("llama3.2:1b", Usage(1000, 1000)) is None
+    assert pricing.usd_or_none("qwen2.5-coder-1.5b-instruct", Usage(1, 1), price_as="no-such-model") is None
+    assert pricing.usd_or_none("qwen2.5-coder-1.5b-instruct", Usage(1000, 1000)) == 0.0  # free, and known to be
 
 
-def test_hardware_usd():
-    # 170 prompt tokens at 170 tok/s + 36 output tokens at 36 tok/s = 2 s; at $3.60/h that is $0.002.
-    assert cost.hardware_usd("qwen2.5-coder-1.5b-instruct", Usage(170, 36), 3.6) == pytest.approx(0.002)
-    assert cost.hardware_usd("qwen2.5-coder-1.5b-instruct", Usage(170, 36), 3.6, utilisation=0.5) == pytest.approx(0.004)
-    with pytest.raises(cost.PriceError):
-        cost.hardware_usd("qwen2.5-coder-1.5b-instruct", Usage(1, 1), 1.0, utilisation=0)
+def test_prices_by_provider():
+    local = pricing.prices("local")
+    assert {p.model for p in local} == {"qwen2.5-coder-1.5b-instruct", "smollm2-135m-instruct"}
+    assert all(p.local for p in local) and pricing.prices("nobody") == []
+
+
+def test_read_table_names_file_and_line(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("model,price,source\na,1,s\nb,,s\n")
+    with pytest.raises(PriceError, match=r"t\.csv line 3 lacks price"):
+        pricing.read_table(path, ("model", "price", "source"))
+    assert pricing.read_table(path, ("model",))[0] == ("t.csv line 2", {"model": "a", "price": "1", "source": "s"})
+    with pytest.raises(PriceError, match="Cannot read the price table"):
+        pricing.read_table(tmp_path / "missing.csv", ("model",))

@@ -1,4 +1,4 @@
-"""Retrieval metrics against pytrec_eval (trec_eval's C code) and hand-computed tables; TREC file errors."""
+"""handbook.evaluate.ranking: retrieval metrics against pytrec_eval (trec_eval's C code) and hand-computed tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import random
 
 import pytest
 
-from handbook import evaluate as ev
+from handbook.errors import EvaluationError
+from handbook.evaluate import ranking as ev
+from handbook.evaluate.trec import Qrels, Run, ranked
 
 pytrec_eval = pytest.importorskip("pytrec_eval")
 
@@ -16,10 +18,10 @@ MEASURES = ("map", "recip_rank", "ndcg", "P_1", "P_3", "P_5", "P_10", "recall_1"
             "num_ret", "num_rel", "num_rel_ret")
 
 
-def _random_case(rng: random.Random) -> tuple[ev.Qrels, ev.Run]:
+def _random_case(rng: random.Random) -> tuple[Qrels, Run]:
     docs = [f"d{i}" for i in range(rng.randint(1, 25))]
-    qrels: ev.Qrels = {}
-    run: ev.Run = {}
+    qrels: Qrels = {}
+    run: Run = {}
     for q in range(rng.randint(1, 6)):
         judged = rng.sample(docs, rng.randint(1, len(docs)))
         qrels[f"q{q}"] = {d: rng.choice([-1, 0, 0, 1, 1, 2, 3]) for d in judged}
@@ -33,14 +35,14 @@ def _random_case(rng: random.Random) -> tuple[ev.Qrels, ev.Run]:
 
 
 @functools.cache
-def _pytrec_results() -> tuple[ev.Qrels, ev.Run, dict]:
+def _pytrec_results() -> tuple[Qrels, Run, dict]:
     """All random cases merged into one qrels and one run, evaluated by ONE pytrec_eval call.
 
     pytrec_eval keeps cutoff state between calls (cvangysel/pytrec_eval#38), and a second
     evaluator with cutoff measures can hang, so we never call it twice in a process.
     """
-    qrels: ev.Qrels = {}
-    run: ev.Run = {}
+    qrels: Qrels = {}
+    run: Run = {}
     for seed in range(N_CASES):
         q, r = _random_case(random.Random(seed))
         qrels.update({f"s{seed}-{k}": v for k, v in q.items()})
@@ -91,53 +93,11 @@ def test_nothing_relevant_scores_zero():
     assert ev.average_precision(["a"], {"b": -1}) == 0.0
 
 
-def test_ranked_breaks_ties_like_trec_eval():
-    assert ev.ranked({"a": 1.0, "b": 2.0, "c": 2.0}) == ["c", "b", "a"]
-
-
 def test_run_from_rankings_keeps_order():
     run = ev.run_from_rankings({"q": ["z", "a", "m"]})
-    assert ev.ranked(run["q"]) == ["z", "a", "m"]
-    with pytest.raises(ev.EvaluationError, match="twice"):
+    assert ranked(run["q"]) == ["z", "a", "m"]
+    with pytest.raises(EvaluationError, match="twice"):
         ev.run_from_rankings({"q": ["a", "a"]})
-
-
-def test_round_trip_through_files(tmp_path):
-    qrels, run = _random_case(random.Random(7))
-    ev.write_qrels(qrels, tmp_path / "q.txt")
-    ev.write_run(run, tmp_path / "r.txt", tag="test")
-    assert ev.read_qrels(tmp_path / "q.txt") == qrels
-    assert ev.read_run(tmp_path / "r.txt") == run
-    line = (tmp_path / "r.txt").read_text().splitlines()[0].split()
-    assert line[1] == "Q0" and line[3] == "1" and line[5] == "test"
-
-
-@pytest.mark.parametrize("reader, text, message", [
-    (ev.read_qrels, "q1 0 d1 1\nq1 0 d2\n", r"q\.txt:2: expected 4 fields"),
-    (ev.read_qrels, "q1 0 d1 yes\n", r"q\.txt:1: relevance 'yes' is not an integer"),
-    (ev.read_qrels, "q1 0 d1 1\n\nq1 0 d1 0\n", r"q\.txt:3: .*twice"),
-    (ev.read_qrels, "\n\n", r"q\.txt: the file is empty"),
-    (ev.read_run, "q1 Q0 d1 1 0.5 run\nq1 Q0 d2 2 high run\n", r"q\.txt:2: rank '2' must be an integer and score 'high'"),
-    (ev.read_run, "q1 Q0 d1 1 nan run\n", r"q\.txt:1: .*finite"),
-    (ev.read_run, "q1 Q0 d1 1 0.5\n", r"q\.txt:1: expected 6 fields"),
-    (ev.read_run, "q1 Q0 d1 1 2 r\nq1 Q0 d1 2 1 r\n", r"q\.txt:2: .*twice"),
-])
-def test_malformed_files_name_file_and_line(tmp_path, reader, text, message):
-    path = tmp_path / "q.txt"
-    path.write_text(text)
-    with pytest.raises(ev.EvaluationError, match=message) as info:
-        reader(path)
-    assert info.value.fix
-
-
-def test_missing_file(tmp_path):
-    with pytest.raises(ev.EvaluationError, match="no such file"):
-        ev.read_run(tmp_path / "nope.txt")
-
-
-def test_ids_with_spaces_refused(tmp_path):
-    with pytest.raises(ev.EvaluationError, match="whitespace"):
-        ev.write_qrels({"q 1": {"d": 1}}, tmp_path / "q.txt")
 
 
 @pytest.mark.parametrize("qrels, run, message", [
@@ -146,12 +106,12 @@ def test_ids_with_spaces_refused(tmp_path):
     ({"q1": {"d": 1}}, {"x1": {"d": 1.0}}, "No query id is in both"),
 ])
 def test_empty_and_disjoint_inputs(qrels, run, message):
-    with pytest.raises(ev.EvaluationError, match=message):
+    with pytest.raises(EvaluationError, match=message):
         ev.evaluate_run(qrels, run)
 
 
 def test_unknown_measure():
-    with pytest.raises(ev.EvaluationError, match="Unknown measure 'P@5'"):
+    with pytest.raises(EvaluationError, match="Unknown measure 'P@5'"):
         ev.evaluate_run({"q": {"d": 1}}, {"q": {"d": 1.0}}, ["P@5"])
 
 

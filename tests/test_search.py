@@ -1,4 +1,4 @@
-"""Retrievers (chapter 3): BM25 against a hand-written Okapi formula, RRF against a table, dense/hybrid wiring."""
+"""handbook.rag.search (chapter 3): BM25 against a hand-written Okapi formula, RRF against a table, dense/hybrid wiring."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import re
 import numpy as np
 import pytest
 
-from handbook import index as ix
-from handbook import retrieve
-from handbook.documents import Chunk
-from handbook.index import IndexMismatchError, VectorIndexError
-from handbook.retrieve import Hit, rrf
+from handbook.errors import IndexMismatchError, VectorIndexError
+from handbook.rag import index as ix
+from handbook.rag import search as retrieve
+from handbook.rag.search import rrf
+from handbook.records import Chunk, Hit
 
 TEXTS = ["the cat sat on the mat mat", "dogs chase the cat", "faiss index flat search vectors", "cat cat cat dog"]
 STOP = {"the", "on"}
@@ -124,8 +124,3 @@ def test_unknown_mode_and_model_mismatch():
     other.name = "another-model"
     with pytest.raises(IndexMismatchError, match="bag-of-words"):
         retrieve.dense(index, "cat", 2, other)
-
-
-def test_hit_as_dict_has_what_the_cli_prints():
-    h = hit("a.md", 1)
-    assert {"source", "score", "text", "rank", "start_line", "end_line"} <= set(h.as_dict())

@@ -1,4 +1,4 @@
-"""handbook.structured: JSON parsing, schema validation, retry with the error fed back (chapter 2)."""
+"""handbook.prompts.structured: JSON parsing, schema validation, retry with the error fed back (chapter 2)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from typing import Literal
 import pydantic
 import pytest
 
-from handbook import client, prompts, structured
-from handbook.structured import StructuredOutputError, parse_json, validate
+from handbook.errors import StructuredOutputError
+from handbook.llm import client
+from handbook.prompts import structured, templates
+from handbook.prompts.structured import parse_json, validate
+from handbook.records import Usage
 
 
 @dataclass
@@ -93,12 +96,12 @@ def test_validate_rejects_other_schemas():
       '{"category": "billing", "order_id": null, "refund_requested": true}'], 2, True),
 ])
 def test_chat_json_retries_once(script, attempts, retried, scripted):
-    rendered = prompts.render("ticket-extract@1", ticket="charged twice")
+    rendered = templates.render("ticket-extract@1", ticket="charged twice")
     with client.use(scripted(*script)) as fake:
         result = structured.chat_json(rendered, Ticket)
     assert result.value == Ticket("billing", None, True)
     assert (result.attempts, result.retried, len(result.errors)) == (attempts, retried, attempts - 1)
-    assert result.usage == client.Usage(10 * attempts, 5 * attempts)
+    assert result.usage == Usage(10 * attempts, 5 * attempts)
     first = fake.requests[0]
     assert first.params["response_format"] == {"type": "json_object"}
     assert first.prompt_ref == "ticket-extract@1" and first.prompt_hash == rendered.sha256

@@ -1,4 +1,4 @@
-"""handbook.prompts and `handbook prompts`: rendering, versions, hashing, errors, CLI (chapter 2)."""
+"""handbook.prompts.templates: rendering, versions, hashing, and errors that name file and field (chapter 2)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from handbook import prompts
-from handbook.cli import main
-from handbook.prompts import PromptError
+from handbook.errors import PromptError
+from handbook.prompts import templates as prompts
 
 
 def write(root: Path, name: str, version: int, body: str) -> Path:
@@ -125,37 +124,10 @@ def test_shipped_templates_load_and_render():
 
 def test_client_records_ref_and_hash(scripted):
     """A rendered prompt passed to chat() tags the request and reply (checked through a scripted hook)."""
-    from handbook import client
+    from handbook.llm import client
 
     rendered = prompts.render("ticket-triage@1", ticket="I was charged twice")
     with client.use(scripted("billing")) as fake:
         reply = client.chat(rendered)
     assert (reply.prompt_ref, reply.prompt_hash) == ("ticket-triage@1", rendered.sha256)
     assert fake.requests[0].prompt_ref == "ticket-triage@1"
-
-
-@pytest.mark.parametrize("argv, code, needle", [
-    (["prompts", "list"], 0, "ticket-triage "),
-    (["prompts", "show", "ticket-triage@1"], 0, "ticket-triage@1  (versions: ticket-triage@1, ticket-triage@2)"),
-    (["prompts", "render", "ticket-triage", "--var", "ticket=late parcel"], 0, "<ticket>\nlate parcel\n</ticket>"),
-    (["prompts", "render", "ticket-extract@1", "--json", "--var", "ticket=x"], 0, '"ref": "ticket-extract@1"'),
-    (["prompts", "render", "nope"], 2, "Unknown prompt 'nope'"),
-    (["prompts", "render", "ticket-triage@1"], 2, "missing variable(s) ticket"),
-    (["prompts", "show", "ticket-triage@9"], 2, "has no version '9'"),
-])
-def test_cli(capsys, argv, code, needle):
-    assert main(argv) == code
-    out = capsys.readouterr()
-    assert needle in (out.out if code == 0 else out.err)
-
-
-def test_cli_list_lines_start_with_name(capsys):
-    main(["prompts", "list"])
-    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert names == sorted(prompts.registry())
-
-
-def test_cli_rejects_var_without_equals(capsys):
-    with pytest.raises(SystemExit) as exit_:
-        main(["prompts", "render", "ticket-triage", "--var", "ticket"])
-    assert exit_.value.code == 2 and "expected KEY=VALUE" in capsys.readouterr().err

