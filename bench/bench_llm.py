@@ -11,7 +11,7 @@ import argparse
 import statistics
 import time
 
-from handbook import client, models
+from handbook.llm import client, models
 
 LONG = " ".join(f"Sentence number {i} is about tokens, prompts and latency." for i in range(60))
 

@@ -1,4 +1,4 @@
-"""Prefill and decode speed of the two local models, side by side (chapter 5, handbook.cost.LOCAL_THROUGHPUT).
+"""Prefill and decode speed of the two local models, side by side (chapter 5, handbook.cost.estimates.LOCAL_THROUGHPUT).
 
 Loads both GGUF files in this process with llama.cpp on 2 threads (not through the shared server, whose queue
 and model swaps would be timed too), then alternates between them for five rounds:
@@ -12,7 +12,8 @@ from __future__ import annotations
 import statistics
 import time
 
-from handbook import cost, models
+from handbook.cost.estimates import LOCAL_THROUGHPUT
+from handbook.llm import models
 
 TEXT = " ".join(f"Item {i}: the quick brown fox jumps over the lazy dog." for i in range(40))
 
@@ -36,7 +37,7 @@ def one_round(llm, round_no: int) -> tuple[float, float]:
 def main() -> None:
     import llama_cpp
 
-    llms = {a: llama_cpp.Llama(str(models.model_path(a)), n_ctx=2048, n_threads=2, n_threads_batch=2, verbose=False)
+    llms = {a: llama_cpp.Llama(str(models.gguf_path(a)), n_ctx=2048, n_threads=2, n_threads_batch=2, verbose=False)
             for a in models.LOCAL_MODELS}
     runs: dict[str, list[tuple[float, float]]] = {a: [] for a in llms}
     for r in range(5):
@@ -47,7 +48,7 @@ def main() -> None:
     for alias, rs in runs.items():
         pre, dec = [p for p, _ in rs], [d for _, d in rs]
         best[alias] = (max(pre), max(dec))
-        table = cost.LOCAL_THROUGHPUT[alias]
+        table = LOCAL_THROUGHPUT[alias]
         print(f"{alias:30s} {statistics.median(pre):8.0f}/{max(pre):8.0f} {statistics.median(dec):7.1f}/{max(dec):8.1f} "
               f"{table['prefill']:8.0f}/{table['decode']:8.1f}")
     (tp, td), (sp, sd) = best["qwen2.5-coder-1.5b-instruct"], best["smollm2-135m-instruct"]

@@ -2,7 +2,7 @@
 
 Corpus: the chapters named by the golden set, chunked as in lab 3 (160 tokens, 24 overlap).
 
-* cold build: `index.build` with an empty embedding cache, in chunks/s;
+* cold build: `handbook.rag.index.build` with an empty embedding cache, in chunks/s;
 * raw baseline: the same texts through `SentenceTransformer.encode` + `faiss.IndexFlatIP`, no library;
   the library's overhead against it must be <= 10 %;
 * cached rebuild: `index.build` again over the unchanged chunks; must be >= 20x faster than cold;
@@ -26,7 +26,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from handbook import documents, embeddings, index, retrieve
+from handbook.rag import chunking, documents, embeddings, index, search
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ def main() -> int:
 
     questions = [json.loads(line) for line in (ROOT / "data/golden/handbook-questions.jsonl").read_text().splitlines()]
     files = sorted({str(ROOT / g) for q in questions for g in q["gold"]})
-    chunks = documents.chunk(documents.load(files), size=160, overlap=24)
+    chunks = chunking.chunk(documents.load(files), size=160, overlap=24)
     texts = [c.embed_text for c in chunks]
     model = embeddings.default_embedder().model  # load once, outside every timing
     model.encode(["warm-up"], normalize_embeddings=True)
@@ -67,8 +67,8 @@ def main() -> int:
 
     latency = {}
     for mode in ("dense", "hybrid"):
-        retrieve.retrieve(ix, "warm-up", 5, mode)
-        times = [timed(lambda q=q, mode=mode: retrieve.retrieve(ix, q["question"], 5, mode))[0] for q in questions]
+        search.retrieve(ix, "warm-up", 5, mode)
+        times = [timed(lambda q=q, mode=mode: search.retrieve(ix, q["question"], 5, mode))[0] for q in questions]
         latency[mode] = np.percentile(np.array(times) * 1000, [50, 95])
 
     raw_t, cold_t, cached_t = min(raw_s), min(cold_s), min(cached_s)

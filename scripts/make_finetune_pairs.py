@@ -19,7 +19,10 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from handbook import client, documents, finetune, prompts
+from handbook.files import read_jsonl, write_jsonl
+from handbook.llm import client
+from handbook.prompts import templates
+from handbook.rag import chunking, documents
 
 PROMPT = "synthetic_question@2"
 
@@ -33,19 +36,19 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="at most this many passages (a seeded sample)")
     args = parser.parse_args()
     out = Path(args.out)
-    done = {r["passage"]: r for r in finetune.read_jsonl(out)} if out.exists() else {}
-    chunks = documents.chunk(documents.load(args.files), size=args.size, overlap=args.overlap)
+    done = {r["passage"]: r for r in read_jsonl(out)} if out.exists() else {}
+    chunks = chunking.chunk(documents.load(args.files), size=args.size, overlap=args.overlap)
     # a fixed pseudo-random order, so that any prefix (an interrupted run, or --limit) samples every chapter
     chunks = sorted(chunks, key=lambda c: hashlib.sha256(c.id.encode()).hexdigest())[: args.limit]
     records = []
     for c in tqdm(chunks, desc="questions", unit="chunk"):
         if c.embed_text not in done:
-            reply = client.chat(prompts.render(PROMPT, passage=c.embed_text), max_tokens=48)
+            reply = client.chat(templates.render(PROMPT, passage=c.embed_text), max_tokens=48)
             done[c.embed_text] = {"source": c.source, "chunk": c.id, "passage": c.embed_text,
                                   "question": reply.text.strip(), "prompt": PROMPT}
-            finetune.write_jsonl(out, list(done.values()))  # keep progress if interrupted
+            write_jsonl(out, list(done.values()))  # keep progress if interrupted
         records.append(done[c.embed_text])
-    finetune.write_jsonl(out, records)
+    write_jsonl(out, records)
     print(json.dumps({"pairs": len(records), "out": str(out)}))
 
 

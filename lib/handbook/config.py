@@ -41,7 +41,7 @@ LOCAL_KEY = "sk-no-key-required"  # what the local server expects when unauthent
 
 @dataclass(frozen=True)
 class Settings:
-    """Where calls go. `api_key` is hidden from `repr` so it never lands in outputs."""
+    """Where calls go (chapter 1). `api_key` is hidden from `repr` so it never lands in outputs."""
 
     base_url: str
     model: str
@@ -52,7 +52,7 @@ class Settings:
     api_key: str = field(repr=False)
     student: str | None = None
     lab: str = "workshop"
-    budget_usd: str | None = None  # validated by handbook.budget.Budget
+    budget_usd: str | None = None  # validated by handbook.cost.budget.Budget
 
     @property
     def key_hint(self) -> str:

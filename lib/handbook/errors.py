@@ -21,7 +21,7 @@ from typing import Any
 
 
 class HandbookError(Exception):
-    """Base class. `fix` is the one-line remedy shown after the message."""
+    """Base class (chapter 1). `fix` is the one-line remedy shown after the message."""
 
     def __init__(self, message: str, fix: str | None = None):
         self.message = message

@@ -140,7 +140,7 @@ class Reply:
 
 
 class Hook(Protocol):
-    """Wraps every model call: `before` may answer (a cache) or raise (a budget); `after` sees the outcome."""
+    """Wraps every model call: `before` may answer (a cache) or raise (a budget); `after` sees the outcome (chapter 1)."""
 
     def before(self, request: Request) -> Reply | None: ...
 

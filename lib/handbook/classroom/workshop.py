@@ -36,7 +36,7 @@ from .checks import run_checks as run
 
 
 def classroom(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The classroom variables HANDBOOK_STUDENT and HANDBOOK_BUDGET_USD, as `handbook.config` reads them."""
+    """The classroom variables HANDBOOK_STUDENT and HANDBOOK_BUDGET_USD, as `handbook.config` reads them (instructor guide)."""
     cfg = config.settings(env)
     return {"HANDBOOK_STUDENT": cfg.student or "", "HANDBOOK_BUDGET_USD": cfg.budget_usd or ""}
 

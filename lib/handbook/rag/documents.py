@@ -35,7 +35,7 @@ MAX_BYTES = 10_000_000  # a single file above this is skipped: it is almost cert
 
 
 class Documents(list):
-    """A list of `Document`s that also remembers what was skipped, as `(path, reason)` pairs."""
+    """A list of `Document`s that also remembers what was skipped, as `(path, reason)` pairs (chapter 3)."""
 
     def __init__(self, docs: Iterable[Document] = (), skipped: Iterable[tuple[str, str]] = ()):
         super().__init__(docs)
