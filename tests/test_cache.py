@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
+from calls import GPT4O_IN, GPT4O_OUT, MSGS, reply, req
 
 from handbook.cost.cache import ResponseCache, request_key
 from handbook.errors import CacheError
 from handbook.records import Reply, Request, Usage
-
-MSGS = ({"role": "user", "content": "hello world"},)  # 3 + 1 + 2 + 3 = 9 prompt tokens on gpt-4o
-GPT4O_IN, GPT4O_OUT = Decimal("2.50") / 1_000_000, Decimal("10.00") / 1_000_000
-
-
-def req(max_tokens: int = 100, model: str = "gpt-4o", msgs=MSGS, **params) -> Request:
-    return Request(msgs, model, {"temperature": 0.0, "max_tokens": max_tokens, **params})
-
-
-def reply(prompt: int = 9, completion: int = 100, text: str = "hi", latency: float = 2.0) -> Reply:
-    return Reply(text, Usage(prompt, completion), latency, "gpt-4o", "stop")
 
 
 def test_cache_key_covers_model_messages_params():
