@@ -7,7 +7,7 @@ held-out split happen in the lab, where the reader sees them. This takes about
 3 s a chunk on an idle 2-core machine (minutes in all), which is why the lab
 reads the committed file and asks the LLM live for a few new chunks only.
 
-    PYTHONPATH=lib python scripts/make_finetune_pairs.py chapters/01-introduction.md chapters/03-rag.md
+    PYTHONPATH=lib python scripts/make_finetune_pairs.py data/corpus/01-introduction.md data/corpus/03-rag.md
 """
 
 from __future__ import annotations
