@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Literal
+
 import pytest
 
 from handbook import config
@@ -23,6 +26,55 @@ P = list(range(1, 11))  # a previous prompt of 10 tokens
 ])
 def test_reusable_prefix(previous, cached, prompt, expected):
     assert prefix_reuse.reusable_prefix(previous, cached, prompt, batch=4) == expected
+
+
+S = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"], "additionalProperties": False}
+
+
+@pytest.mark.parametrize("requested, served", [
+    (None, None),                                                               # no constraint
+    ({"type": "text"}, {"type": "text"}),
+    ({"type": "json_object"}, {"type": "json_object"}),                         # JSON mode, any object
+    ({"type": "json_object", "schema": S}, {"type": "json_object", "schema": S}),  # llama.cpp's own spelling
+    ({"type": "json_schema", "json_schema": {"name": "T", "schema": S, "strict": True}},
+     {"type": "json_object", "schema": S}),                                    # OpenAI's strict structured output
+    ({"type": "json_schema", "json_schema": {"name": "T"}}, {"type": "json_object"}),  # no schema: JSON mode
+])
+def test_llama_response_format(requested, served):
+    assert prefix_reuse.llama_response_format(requested) == served
+
+
+def test_a_json_schema_becomes_a_grammar():
+    """The translated schema compiles to the grammar llama.cpp samples with (no model needed)."""
+    llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
+    gbnf = llama_grammar.json_schema_to_gbnf(__import__("json").dumps(S))
+    assert '"\\"a\\""' in gbnf and "root ::=" in gbnf
+
+
+@pytest.mark.model
+def test_the_server_decodes_against_a_strict_json_schema():
+    """Layer 1 of structured output on the local server: the reply fits the schema (chapter 2)."""
+    import json
+
+    from handbook.prompts import structured
+    from handbook.prompts.structured import json_schema
+
+    cfg = config.settings()
+    if not cfg.local:
+        pytest.skip("checks the local server's json_schema support")
+    client.ready(cfg)
+    schema = json_schema(_Answer)
+    fmt = {"type": "json_schema", "json_schema": {"name": "Answer", "schema": schema, "strict": True}}
+    messages = [{"role": "user", "content": "Is the sky green? Answer in one word."}]
+    replies = {client.chat(messages, max_tokens=32, response_format=fmt).text for _ in range(2)}
+    assert len(replies) == 1, replies  # deterministic at temperature 0
+    data = json.loads(replies.pop())
+    assert structured.validate(data, _Answer) == _Answer(**data) and data["answer"] in ("yes", "no")
+
+
+@dataclasses.dataclass
+class _Answer:
+    answer: Literal["yes", "no"]
 
 
 def test_the_server_runs_this_module_with_its_batch_size():

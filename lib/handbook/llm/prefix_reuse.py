@@ -16,13 +16,27 @@ were computed one at a time.
 
     reusable_prefix(previous=[1..200], cached=[1..230], prompt=[1..150, 900..950])  -> 128
 
+The server also accepts OpenAI's strict structured-output request,
+`response_format={"type": "json_schema", "json_schema": {"schema": S, ...}}`:
+`llama_response_format` turns it into llama.cpp's own spelling,
+`{"type": "json_object", "schema": S}`, whose JSON-schema grammar lets the
+sampler pick only tokens that keep the reply valid against `S` (a mask on the
+logits, so temperature 0 stays deterministic).
+
 `handbook.llm.server` starts this module as `python -m handbook.llm.prefix_reuse`.
 
 Deliberately left out: several slots (one request at a time, as the labs
-need), and llama.cpp's other cache options.
+need), llama.cpp's other cache options, and `strict` (the grammar is always
+strict).
 """
 
 from __future__ import annotations
+
+from typing import Any, Literal, NotRequired
+
+from typing_extensions import TypedDict  # pydantic reads only this one on Python < 3.12
+
+from .no_amx import refuse_amx
 
 BATCH = 64  # prompt tokens per llama.cpp batch; 6% slower prefill than 512, measured on 2 cores
 
@@ -45,9 +59,43 @@ def reusable_prefix(previous: list[int], cached: list[int], prompt: list[int], b
     return max(limit, 0) // batch * batch
 
 
+class ResponseFormat(TypedDict):
+    """The `response_format` a request may carry: llama.cpp's two types plus OpenAI's `json_schema`."""
+
+    type: Literal["text", "json_object", "json_schema"]
+    schema: NotRequired[Any]
+    json_schema: NotRequired[dict[str, Any]]
+
+
+def llama_response_format(response_format: dict[str, Any] | None) -> dict[str, Any] | None:
+    """OpenAI's `json_schema` response format in llama.cpp's spelling; others unchanged (chapter 2).
+
+    `{"type": "json_schema", "json_schema": {"name": "T", "schema": S}}` becomes
+    `{"type": "json_object", "schema": S}`; without a schema it is plain JSON mode.
+    """
+    if not response_format or response_format.get("type") != "json_schema":
+        return response_format
+    schema = (response_format.get("json_schema") or {}).get("schema")
+    return {"type": "json_object"} if schema is None else {"type": "json_object", "schema": schema}
+
+
+def _accept_json_schema(llama_cpp) -> None:
+    """Let the request model carry `json_schema`, and translate it before the chat handler sees it."""
+    llama_cpp.ChatCompletionRequestResponseFormat = ResponseFormat  # read when llama_cpp.server.types is imported
+    create = llama_cpp.Llama.create_chat_completion
+
+    def create_chat_completion(self, *args, response_format=None, **kwargs):
+        return create(self, *args, response_format=llama_response_format(response_format), **kwargs)
+
+    llama_cpp.Llama.create_chat_completion = create_chat_completion
+
+
 def serve() -> None:
     """Run llama.cpp's server (its own command line) with batch-aligned prefix reuse (chapter 5)."""
+    refuse_amx()  # before llama.cpp loads: its AMX kernels crash on some Xeons (see no_amx)
     import llama_cpp
+
+    _accept_json_schema(llama_cpp)
     from llama_cpp.server.__main__ import main
 
     generate = llama_cpp.Llama.generate
