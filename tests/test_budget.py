@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from calls import GPT4O_IN, GPT4O_OUT, reply, req
+from calls import GPT4O_IN, GPT4O_OUT, MSGS, reply, req
 
 from handbook.cost.budget import Budget
 from handbook.errors import BudgetError, BudgetExceeded
@@ -93,3 +93,16 @@ def test_student_budget_persists_across_a_lab(tmp_path, monkeypatch):
     (tmp_path / "budgets" / "lab5" / "carol.json").write_text("{broken")
     with pytest.raises(BudgetError, match="damaged"):
         Budget.for_student("carol", "lab5", 1)
+
+
+@pytest.mark.parametrize(("model", "output_bound"), [
+    ("gpt-4o", 100),        # the caller's max_tokens
+    ("gpt-5-mini", 356),    # plus the family's 256 tokens of headroom for hidden reasoning
+])
+def test_the_worst_case_includes_reasoning_headroom(model, output_bound):
+    from handbook.cost.estimates import estimate
+
+    worst = estimate(list(MSGS), model, output_bound).usd_exact
+    assert Budget(worst).before(req(100, model=model)) is None  # exactly the limit: allowed
+    with pytest.raises(BudgetExceeded):
+        Budget(worst - Decimal("0.000001")).before(req(100, model=model))

@@ -8,9 +8,10 @@ is simple and safe:
 * `OPENAI_API_KEY` only: OpenAI itself, with that key.
 * `OPENAI_BASE_URL` (+ optional `OPENAI_API_KEY`): that server, with that key.
   A key that looks like an OpenAI secret (`sk-...`) is refused for any host
-  other than api.openai.com unless `HANDBOOK_TRUST_ENDPOINT=1` says the pairing
-  is deliberate, so a key kept in a shell profile never leaks to a classroom
-  server by accident.
+  other than api.openai.com, and an Anthropic one (`sk-ant-...`) for any host
+  other than api.anthropic.com, unless `HANDBOOK_TRUST_ENDPOINT=1` says the
+  pairing is deliberate, so a key kept in a shell profile never leaks to a
+  classroom server by accident.
 
 Other variables: `HANDBOOK_MODEL` (model name), `HANDBOOK_PORT` (local port,
 default 8765), `HANDBOOK_HOME` (model and cache folder, default
@@ -34,9 +35,11 @@ from .errors import ConfigError
 
 OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b-instruct"
-DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+DEFAULT_OPENAI_MODEL = "gpt-5.4-mini"  # a current small reasoning model; priced in cost/prices.csv
 DEFAULT_PORT = 8765
 LOCAL_KEY = "sk-no-key-required"  # what the local server expects when unauthenticated
+# Secrets whose issuer we can tell from their shape, and the one host each belongs to (first match wins).
+KEY_HOMES = (("sk-ant-", "Anthropic", "api.anthropic.com"), ("sk-", "OpenAI", "api.openai.com"))
 
 
 @dataclass(frozen=True)
@@ -99,10 +102,11 @@ def settings(env: dict[str, str] | None = None) -> Settings:
         )
     host = parsed.hostname or ""
     is_openai = host == "api.openai.com"
-    if key.startswith("sk-") and not key.startswith("sk-no-key") and not is_openai:
+    issuer, home_host = next(((who, h) for prefix, who, h in KEY_HOMES if key.startswith(prefix)), (None, None))
+    if issuer and not key.startswith("sk-no-key") and host != home_host:
         if env.get("HANDBOOK_TRUST_ENDPOINT") != "1":
             raise ConfigError(
-                f"OPENAI_API_KEY looks like an OpenAI secret, but OPENAI_BASE_URL points at {host}.",
+                f"OPENAI_API_KEY looks like an {issuer} secret, but OPENAI_BASE_URL points at {host}.",
                 "unset OPENAI_API_KEY for this server, or set HANDBOOK_TRUST_ENDPOINT=1 "
                 "if this key really belongs to it",
             )

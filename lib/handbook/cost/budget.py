@@ -1,7 +1,8 @@
 """A spending limit as a client hook: it refuses a call *before* it is sent if it could overspend.
 
 Install it with `with client.use(Budget(0.05)): ...`. Before each call the
-budget prices the worst case (exact prompt tokens plus `max_tokens` of output)
+budget prices the worst case (exact prompt tokens plus `max_tokens` of output, plus a reasoning
+model's headroom for hidden reasoning, from `llm.families`)
 and raises `BudgetExceeded` if what is already spent plus that bound would go
 over the limit; a call that lands exactly on the limit is allowed. After each
 call it adds what the reply actually cost. Cache hits cost nothing.
@@ -27,6 +28,7 @@ from pathlib import Path
 from .. import config
 from ..errors import BudgetError, BudgetExceeded
 from ..files import atomic_write
+from ..llm.families import request_params
 from ..records import Reply, Request
 from .estimates import estimate
 from .pricing import usd_exact
@@ -79,8 +81,10 @@ class Budget:
         return self.limit - self.spent
 
     def before(self, request: Request) -> Reply | None:
-        bound = estimate(request.messages, request.model, int(request.params.get("max_tokens") or 0),
-                         price_as=self.price_as)
+        # The worst case is the limit the endpoint will see: a reasoning model's includes its headroom.
+        sent = request_params(request.model, dict(request.params))
+        limit = sent.get("max_completion_tokens", sent.get("max_tokens"))
+        bound = estimate(request.messages, request.model, int(limit or 0), price_as=self.price_as)
         if self.spent + bound.usd_exact > self.limit:
             self.refused += 1
             self._save()

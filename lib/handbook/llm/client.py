@@ -18,6 +18,12 @@ that environment variables switch on (`HANDBOOK_TRACE`, a classroom budget)
 are registered from above with `env_hook()`, so this module imports nothing
 from the chapters that define them.
 
+Just before a request leaves, `families.request_params` puts it in the
+shape the model's family accepts (`max_completion_tokens`, no `temperature`
+and a low `reasoning_effort` for OpenAI's reasoning models; the classic shape
+for the local server, vLLM and Ollama), so `HANDBOOK_MODEL=gpt-5-mini` works
+with the same lab code. Hooks see the handbook's own parameter names.
+
 `count_local(text, model)` asks the local server's tokenizer, the only other
 HTTP this library sends to a model server.
 
@@ -37,6 +43,7 @@ from typing import Any
 from .. import config
 from ..errors import LLMCallError, TokenizerError
 from ..records import Hook, Reply, Request, Usage
+from .families import cut_at_stop, request_params
 from .models import chat_prompt
 from .server import ensure_running
 
@@ -153,8 +160,11 @@ def chat(messages, *, model: str | None = None, temperature: float = 0.0, max_to
          **params: Any) -> Reply:
     """Send chat messages and return a `Reply` (chapter 1).
 
-    Defaults are the reproducible ones: temperature 0 and a fixed seed. Extra
-    keyword arguments (`response_format`, `stop`, `top_p`, ...) go to the API.
+    Defaults are the reproducible ones: temperature 0 and a fixed seed. They make
+    replies repeat exactly only on this book's local server; hosted APIs and stock
+    llama.cpp may still vary, and reasoning models take no temperature at all.
+    Extra keyword arguments (`response_format`, `stop`, `top_p`, `reasoning_effort`,
+    ...) go to the API, in the shape the model's family accepts (`families`).
     """
     params = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed, **params}
     params = {k: v for k, v in params.items() if v is not None}
@@ -165,7 +175,8 @@ def chat(messages, *, model: str | None = None, temperature: float = 0.0, max_to
         return hit
     start = time.perf_counter()
     try:
-        resp = openai_client(cfg).chat.completions.create(model=request.model, messages=list(request.messages), **params)
+        resp = openai_client(cfg).chat.completions.create(model=request.model, messages=list(request.messages),
+                                                          **request_params(request.model, params))
     except Exception as exc:
         error = _fail(cfg, request, exc)
         _after(request, None, error)
@@ -179,10 +190,24 @@ def chat(messages, *, model: str | None = None, temperature: float = 0.0, max_to
         (getattr(details, "cached_tokens", 0) or 0) if details else 0,
     )
     choice = resp.choices[0]
-    reply = Reply(choice.message.content or "", usage, latency, resp.model or request.model,
-                  choice.finish_reason, request.prompt_ref, request.prompt_hash)
+    reply = Reply(_text(request, choice.message.content or ""), usage, latency, resp.model or request.model,
+                  choice.finish_reason, request.prompt_ref, request.prompt_hash, extra=_reasoning(u))
     _after(request, reply, None)
     return reply
+
+
+def _text(request: Request, text: str) -> str:
+    """The reply text, cut at `stop` where the model's family refused it and the server could not."""
+    if "stop" in request.params and "stop" not in request_params(request.model, request.params):
+        return cut_at_stop(text, request.params["stop"])
+    return text
+
+
+def _reasoning(u) -> dict[str, Any]:
+    """Hidden reasoning tokens, when the server reports them (they are billed as output)."""
+    details = getattr(u, "completion_tokens_details", None) if u else None
+    tokens = (getattr(details, "reasoning_tokens", 0) or 0) if details else 0
+    return {"reasoning_tokens": tokens} if tokens else {}
 
 
 class Stream:
@@ -199,11 +224,11 @@ class Stream:
             yield hit.text
             return
         start = time.perf_counter()
-        pieces, usage, finish = [], None, None
+        pieces, usage, finish, text = [], None, None, ""
         try:
             chunks = openai_client(self.cfg).chat.completions.create(
                 model=self.request.model, messages=list(self.request.messages), stream=True,
-                stream_options={"include_usage": True}, **self.request.params)
+                stream_options={"include_usage": True}, **request_params(self.request.model, self.request.params))
             for chunk in chunks:
                 if chunk.usage:
                     usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
@@ -211,12 +236,17 @@ class Stream:
                     finish = choice.finish_reason or finish
                     if choice.delta and choice.delta.content:
                         pieces.append(choice.delta.content)
-                        yield choice.delta.content
+                        # Where the family refused `stop`, yield nothing past the first stop string,
+                        # but keep reading: the usage arrives in the last chunk.
+                        cut = _text(self.request, "".join(pieces))
+                        if len(cut) > len(text):
+                            yield cut[len(text):]
+                            text = cut
         except Exception as exc:
             error = _fail(self.cfg, self.request, exc)
             _after(self.request, None, error)
             raise error from exc
-        text = "".join(pieces)
+        text = _text(self.request, "".join(pieces))  # a stop string split across pieces is cut here too
         counted = usage is None  # servers such as llama.cpp ignore include_usage
         if counted:
             usage = _local_usage(self.cfg, self.request, text)
