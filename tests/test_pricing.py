@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from genai_prices import Usage as GUsage
@@ -49,6 +51,7 @@ def test_rows_are_dated_and_sourced():
 
 @pytest.mark.parametrize(("model", "usage", "expected"), [
     ("gpt-4o", Usage(1000, 500, 200), "0.00725"),  # 800 x 2.50 + 200 x 1.25 + 500 x 10.00, per 1M
+    ("gpt-5.4", Usage(1000, 500, 200), "0.00955"),  # chapter 5's example: 800 x 2.50 + 200 x 0.25 + 500 x 15.00
     ("gpt-4o-mini", Usage(1_000_000, 0), "0.15"),
     ("gpt-3.5-turbo", Usage(1000, 0, 1000), "0.0005"),  # no cached discount: cached billed as input
     ("claude-sonnet-4-5", Usage(0, 1_000_000), "15"),
@@ -109,3 +112,13 @@ def test_read_table_names_file_and_line(tmp_path):
     assert pricing.read_table(path, ("model",))[0] == ("t.csv line 2", {"model": "a", "price": "1", "source": "s"})
     with pytest.raises(PriceError, match="Cannot read the price table"):
         pricing.read_table(tmp_path / "missing.csv", ("model",))
+
+
+def test_chapter_price_table_matches_prices_csv():
+    """Chapter 5 shows a few rows of the table by hand; they must be the table's own figures."""
+    chapter = (Path(__file__).parents[1] / "chapters" / "05-cost.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| ([a-z0-9.-]+) \| ([0-9.]+) \| ([0-9.]+) \| ([0-9.]+) \|", chapter, re.M)
+    assert len(rows) >= 5, "chapter 5's price table was not found"
+    for model, inp, cached, out in rows:
+        p = pricing.price(model)
+        assert (Decimal(inp), Decimal(cached), Decimal(out)) == (p.input, p.cached_input, p.output), model

@@ -1,4 +1,4 @@
-"""handbook.prompts.structured: JSON parsing, schema validation, retry with the error fed back (chapter 2)."""
+"""handbook.prompts.structured: schema-constrained requests, JSON parsing, validation, retry with the error (chapter 2)."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def test_chat_json_retries_once(script, attempts, retried, scripted):
     assert (result.attempts, result.retried, len(result.errors)) == (attempts, retried, attempts - 1)
     assert result.usage == Usage(10 * attempts, 5 * attempts)
     first = fake.requests[0]
-    assert first.params["response_format"] == {"type": "json_object"}
+    assert first.params["response_format"] == structured.response_format(Ticket)
     assert first.prompt_ref == "ticket-extract@1" and first.prompt_hash == rendered.sha256
     if retried:  # the second request shows the model its reply and the exact error
         feedback = fake.requests[1].messages
@@ -117,3 +117,50 @@ def test_chat_json_gives_up_with_raw_reply(scripted):
             structured.chat_json([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}], Ticket)
     assert "after 2 attempt(s)" in err.value.message and '{"category": "x"}' in err.value.message
     assert err.value.raw == '{"category": "x"}'
+
+
+@pytest.mark.parametrize("hint, expected", [
+    (str, {"type": "string"}),
+    (bool, {"type": "boolean"}),
+    (float, {"type": "number"}),
+    (Literal["a", "b"], {"type": "string", "enum": ["a", "b"]}),
+    (Literal[1, 2], {"enum": [1, 2]}),
+    (str | None, {"anyOf": [{"type": "string"}, {"type": "null"}]}),
+    (list[str], {"type": "array", "items": {"type": "string"}}),
+])
+def test_json_type(hint, expected):
+    assert structured._json_type(hint) == expected
+
+
+def test_json_schema_is_strict():
+    """OpenAI's strict mode needs every key required and no others; llama.cpp and vLLM accept the same."""
+    schema = structured.json_schema(Ticket)
+    assert schema["required"] == ["category", "order_id", "refund_requested", "score", "tags"]
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["category"] == {"type": "string", "enum": ["billing", "shipping"]}
+    fmt = structured.response_format(Ticket)
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
+    assert fmt["json_schema"]["name"] == "Ticket" and fmt["json_schema"]["schema"] == schema
+    assert structured.json_schema(TicketModel)["required"] == ["category", "order_id"]
+
+
+@pytest.mark.parametrize("bad", [dict, set[str]])
+def test_json_schema_refuses_what_it_cannot_express(bad):
+    with pytest.raises(TypeError):
+        structured.json_schema(bad) if bad is dict else structured._json_type(bad)
+
+
+@pytest.mark.parametrize("decoding, expected", [
+    ("schema", structured.response_format(Ticket)),
+    ("json", {"type": "json_object"}),
+    ("free", None),
+])
+def test_chat_json_decoding_is_layer_one(decoding, expected, scripted):
+    with client.use(scripted('{"category": "billing", "order_id": null, "refund_requested": true}')) as fake:
+        structured.chat_json([{"role": "user", "content": "u"}], Ticket, decoding=decoding)
+    assert fake.requests[0].params.get("response_format") == expected
+
+
+def test_chat_json_refuses_unknown_decoding():
+    with pytest.raises(ValueError, match="decoding"):
+        structured.chat_json([{"role": "user", "content": "u"}], Ticket, decoding="grammar")

@@ -52,6 +52,10 @@ class Playground(w.VBox):
         if run:
             self.run()
 
+    def __repr__(self) -> str:
+        """A short text form: the notebook shows the widget; text views (and nbval) see this line."""
+        return f"Playground({self.template.value!r}, temperature={self.temperature.value})"
+
     def _build_fields(self) -> None:
         for box in self.fields.children:  # remember what was typed before switching templates
             self._values[box.description] = box.value

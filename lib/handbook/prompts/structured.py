@@ -1,18 +1,25 @@
-"""Structured output: ask for JSON, parse it, validate it, retry once with the error.
+"""Structured output in two layers: constrain the decoding, then validate and retry once.
 
-`chat_json(prompt, Schema)` sends a prompt with `response_format` set to
-`{"type": "json_object"}` (the local llama.cpp server and OpenAI both honour
-it), parses the reply, and checks it against `Schema`: a dataclass (checked
-here: required keys, no unknown keys, value types including `Literal` and
-`X | None`) or a pydantic model (checked by pydantic). If the first reply
+Layer 1, `response_format(Schema)`: the request asks the server to decode
+against a strict JSON schema built from `Schema` (`json_schema`), OpenAI's
+`{"type": "json_schema", ...}` shape, which vLLM and the book's llama.cpp
+server also accept; the sampler can then only emit replies that parse and fit
+the schema. Layer 2, `validate`: the parsed object is checked against `Schema`
+(a dataclass: required keys, no unknown keys, value types including `Literal`
+and `X | None`; or a pydantic model, checked by pydantic), because a server
+may not constrain, may cut the reply at `max_tokens`, or may only promise
+JSON syntax. `chat_json(prompt, Schema)` does both: if the first reply
 fails, the model sees its own answer and the exact error, and gets one more
 try. A second failure raises `StructuredOutputError` with the raw reply, so
 the caller can log it or fall back.
 
-Deliberately left out: JSON Schema files, nested dataclasses, grammars
+    chat_json(prompt, TicketFields)                   # schema-constrained, validated
+    chat_json(prompt, TicketFields, decoding="json")  # JSON mode: syntax only
+    chat_json(prompt, TicketFields, decoding="free")  # no constraint: the prompt alone
+
+Deliberately left out: nested dataclasses, `$ref`s, hand-written grammars
 (llama.cpp GBNF) and tool/function calling.
 """
-
 from __future__ import annotations
 
 import dataclasses
@@ -60,7 +67,7 @@ def parse_json(text: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise StructuredOutputError(f"The reply is not valid JSON ({exc.msg} at line {exc.lineno} column "
                                     f"{exc.colno}). Raw reply: {text[:500]!r}",
-                                    "ask for JSON with response_format={'type': 'json_object'}", raw=text) from exc
+                                    "ask for schema-constrained JSON with response_format=structured.response_format(Schema)", raw=text) from exc
     if not isinstance(data, dict):
         raise StructuredOutputError(f"Expected a JSON object, got {type(data).__name__}. Raw reply: {text[:500]!r}",
                                     "say 'Reply with one JSON object' in the prompt", raw=text)
@@ -101,6 +108,42 @@ def _name(hint: Any) -> str:
     return {type(None): "null", str: "a string", int: "an integer", bool: "true or false"}.get(hint, str(hint))
 
 
+_JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null"}
+
+
+def _json_type(hint: Any) -> dict[str, Any]:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Literal:
+        return {"type": "string", "enum": list(args)} if all(isinstance(a, str) for a in args) else {"enum": list(args)}
+    if origin in (typing.Union, types.UnionType):
+        return {"anyOf": [_json_type(a) for a in args]}
+    if origin is list:
+        return {"type": "array", "items": _json_type(args[0]) if args else {}}
+    if hint in _JSON_TYPES:
+        return {"type": _JSON_TYPES[hint]}
+    if hint is Any:
+        return {}
+    raise TypeError(f"no JSON schema for the type {hint!r}; use str, int, float, bool, None, Literal, list or |")
+
+
+def json_schema(schema: type) -> dict[str, Any]:
+    """The strict JSON schema of a dataclass or pydantic model: every key required, no others (chapter 2)."""
+    if hasattr(schema, "model_json_schema"):  # a pydantic model
+        return schema.model_json_schema()
+    if not dataclasses.is_dataclass(schema):
+        raise TypeError(f"schema must be a dataclass or a pydantic model, not {schema!r}")
+    hints = typing.get_type_hints(schema)
+    names = [f.name for f in dataclasses.fields(schema)]
+    return {"type": "object", "properties": {n: _json_type(hints[n]) for n in names}, "required": names,
+            "additionalProperties": False}
+
+
+def response_format(schema: type) -> dict[str, Any]:
+    """Layer 1: the `response_format` that asks for schema-constrained decoding (chapter 2)."""
+    return {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": json_schema(schema),
+                                                   "strict": True}}
+
+
 def validate(data: dict[str, Any], schema: type[T]) -> T:
     """Build `schema` from parsed JSON or raise `StructuredOutputError` naming the bad field (chapter 2)."""
     if hasattr(schema, "model_validate"):  # a pydantic model
@@ -129,18 +172,26 @@ def validate(data: dict[str, Any], schema: type[T]) -> T:
     return schema(**data)
 
 
-def chat_json(prompt, schema: type[T], *, retries: int = 1, max_tokens: int = 128, **params: Any) -> Structured[T]:
+def chat_json(prompt, schema: type[T], *, decoding: Literal["schema", "json", "free"] = "schema",
+              retries: int = 1, max_tokens: int = 128, **params: Any) -> Structured[T]:
     """Ask for JSON, validate it against `schema`, retry with the error fed back (chapter 2).
 
-    `prompt` is a `RenderedPrompt` or a list of messages. Raises
-    `StructuredOutputError` (with `.raw`, the last reply) if every attempt fails.
+    `prompt` is a `RenderedPrompt` or a list of messages. `decoding` is layer 1:
+    "schema" (strict JSON schema), "json" (JSON mode) or "free" (no
+    constraint). Raises `StructuredOutputError` (with `.raw`, the last reply)
+    if every attempt fails.
     """
+    if decoding not in ("schema", "json", "free"):
+        raise ValueError(f"decoding must be 'schema', 'json' or 'free', not {decoding!r}")
+    fmt = {"schema": response_format(schema), "json": {"type": "json_object"}}.get(decoding)
+    if fmt is not None:
+        params = {"response_format": fmt, **params}
     messages = list(getattr(prompt, "messages", prompt))
     tags = {"prompt_ref": getattr(prompt, "ref", None), "prompt_hash": getattr(prompt, "sha256", None)}
     replies: list[Reply] = []
     errors: list[str] = []
     for _ in range(retries + 1):
-        reply = client.chat(messages, max_tokens=max_tokens, response_format={"type": "json_object"}, **tags, **params)
+        reply = client.chat(messages, max_tokens=max_tokens, **tags, **params)
         replies.append(reply)
         try:
             return Structured(validate(parse_json(reply.text), schema), replies, errors)

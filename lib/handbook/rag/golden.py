@@ -8,9 +8,9 @@ evidence phrase (whitespace squashed, so line breaks do not matter). Labs 3,
 same thing in every chapter.
 
     qrels(questions, chunks)
-    -> {"q01": {"chapters/01-introduction.md:12-30": 1}, ...}
+    -> {"q01": {"data/corpus/01-introduction.md:12-30": 1}, ...}
     qrels(questions, chunks, graded=True)   # 2 = answers it, 1 = same section, for nDCG
-    -> {"q01": {"chapters/01-introduction.md:12-30": 2, "chapters/01-introduction.md:31-44": 1}, ...}
+    -> {"q01": {"data/corpus/01-introduction.md:12-30": 2, "data/corpus/01-introduction.md:31-44": 1}, ...}
 
 Questions whose evidence lies in no chunk are left out (a chunker that cuts
 a phrase in two shows up as a shorter qrels, never as a wrong one).
