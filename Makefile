@@ -1,6 +1,7 @@
 # The GenAI Engineering Handbook: the whole workflow is here.
-#   make book   set up, then build the site with every lab executed
+#   make book   set up, then build the site with every lab executed (and the zip of all labs)
 #   make test   set up, then unit tests + every lab under nbval + the book (-W) + the browser test
+#   make pdf    the whole book as one PDF, offline: _build/pdf/handbook.pdf
 # Run `make help` for the rest.
 
 SHELL := /bin/bash
@@ -23,7 +24,7 @@ export TOKENIZERS_PARALLELISM := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup vendor models book book-noexec test unit live labs labs-execute browser lint fmt lab bench bundle lock clean server-start server-stop doctor
+.PHONY: help setup vendor models book book-noexec pdf labs-zip test unit live labs labs-execute browser lint fmt lab bench bundle lock clean server-start server-stop doctor
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -66,12 +67,21 @@ book: setup ## build the site, executing every lab (cached by jupyter-cache)
 	@$(BIN)/handbook llm start
 	@trap '$(BIN)/handbook llm stop >/dev/null' EXIT; \
 	  $(BIN)/jupyter-book build . -W --keep-going
+	@$(PY) scripts/labs_zip.py
 	@echo "Open _build/html/index.html"
 
 book-noexec: setup ## build the site from the committed lab outputs only (no execution), warnings are errors
 	$(PY) scripts/noexec_config.py > _build_noexec_config.yml
 	@trap 'rm -f _build_noexec_config.yml' EXIT; \
 	  $(BIN)/jupyter-book build . -W --keep-going --config _build_noexec_config.yml
+	@$(PY) scripts/labs_zip.py
+
+pdf: setup ## the whole book as one PDF from the committed lab outputs, offline: _build/pdf/handbook.pdf
+	@scripts/install_browser.sh --strict
+	$(PY) scripts/build_pdf.py
+
+labs-zip: ## write _build/html/_downloads/handbook-labs.zip (every lab, its data and prompts); book runs it
+	$(PY) scripts/labs_zip.py
 
 # ---------------------------------------------------------------- tests
 test: setup ## everything CI runs
@@ -94,7 +104,7 @@ labs: ## run every lab under nbval and compare with its committed outputs
 	$(BIN)/pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  -p no:randomly labs
 
-labs-execute: setup ## re-execute every lab in place (after editing a lab, a prompt, or chapters 1 and 3)
+labs-execute: setup ## re-execute every lab in place (after editing a lab, a prompt or the data it reads)
 	@$(BIN)/handbook llm start
 	$(PY) scripts/execute_labs.py $(LABS)
 

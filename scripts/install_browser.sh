@@ -6,9 +6,20 @@
 #
 # Playwright drives this system browser (executable_path=/usr/bin/chromium); it never downloads
 # a browser of its own. Needs root, or sudo without a password, and a reachable Debian mirror.
+# HANDBOOK_CHROMIUM=/path/to/chrome names a Chromium-based browser that is already installed
+# (e.g. google-chrome on a GitHub runner): then nothing is installed.
 set -uo pipefail
 strict=0
 [ "${1:-}" = "--strict" ] && strict=1
+
+if [ -n "${HANDBOOK_CHROMIUM:-}" ]; then
+  if [ -x "$HANDBOOK_CHROMIUM" ] && "$HANDBOOK_CHROMIUM" --version >/dev/null 2>&1; then
+    echo "browser from HANDBOOK_CHROMIUM: $("$HANDBOOK_CHROMIUM" --version | head -1)"
+    exit 0
+  fi
+  echo "WARNING: HANDBOOK_CHROMIUM=$HANDBOOK_CHROMIUM is not a working browser" >&2
+  exit "$strict"
+fi
 
 version() { /usr/bin/chromium --version 2>/dev/null | head -1; }
 

@@ -3,19 +3,26 @@
 Every page must load with no console error, no uncaught exception, no failed
 request to this site and no request to any other host (the book must work in a
 room without internet). Where a page has math, MathJax must have typeset all of
-it; where it has ipywidgets, each must have rendered. Search must find pages,
-a solution must open when clicked, and dark mode must switch. Screenshots of a
-chapter and a lab go to docs/screenshots/ for the README.
+it; where it has ipywidgets, each must have rendered. At 1280 px no code block, printed
+output or output table may be wider than its column (the reader would scroll
+sideways), and every chapter shows at least two figures that loaded and have
+alt text. Search must find pages, a solution must open when clicked, dark mode
+must switch, a lab offers Colab (not Binder) and the zip of all labs is served.
+Screenshots of a chapter and a lab go to docs/screenshots/ for the README.
 
-Run after building: `make book-noexec && make browser`. Without Chromium, or
-without a built site, the tests skip with a banner at the end of the run
-(conftest.py); HANDBOOK_REQUIRE_BROWSER=1 turns that into a failure.
+Run after building: `make book-noexec && make browser` (HANDBOOK_SITE=DIR checks
+a site built elsewhere). Without Chromium, or without a built site, the tests
+skip with a banner at the end of the run (conftest.py); HANDBOOK_REQUIRE_BROWSER=1
+turns that into a failure.
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
+import urllib.request
+import zipfile
 from html.parser import HTMLParser
 
 import pytest
@@ -125,6 +132,78 @@ def test_ipywidgets_render(browser_context, site_url):
         assert not visit.problems, visit.problems
 
 
+# Open every fold first (hidden lab cells, solutions): what a reader can reveal must fit too.
+UNFOLD = """() => {
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
+}"""
+# Every code block, printed output and output table wider than its column, with its first
+# line that does not fit (measured in the element's own font).
+OVERFLOW = r"""() => {
+  const canvas = document.createElement('canvas').getContext('2d');
+  const found = [];
+  const firstWideLine = (el, room) => {
+    const style = getComputedStyle(el);
+    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    return el.innerText.split('\n').find(line => canvas.measureText(line).width > room) || '';
+  };
+  for (const pre of document.querySelectorAll('article div.highlight pre, article .cell_output pre')) {
+    if (pre.scrollWidth > pre.clientWidth + 1) {
+      const style = getComputedStyle(pre);
+      const room = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      found.push({kind: pre.closest('.cell_output') ? 'output' : 'code', px: pre.scrollWidth - pre.clientWidth,
+                  line: firstWideLine(pre, room)});
+    }
+  }
+  for (const table of document.querySelectorAll('article .cell_output table, article .output table')) {
+    const column = table.closest('.cell_output, .output');
+    if (table.offsetWidth > column.clientWidth + 1) {
+      const head = table.querySelector('tr');
+      found.push({kind: 'table', px: table.offsetWidth - column.clientWidth,
+                  line: head ? head.innerText.replace(/\s+/g, ' ').trim() : ''});
+    }
+  }
+  return found;
+}"""
+FIGURES = """async () => {
+  const images = [...document.querySelectorAll('article figure img')];
+  for (const img of images) {
+    img.loading = 'eager';
+    img.scrollIntoView();
+    if (!img.complete) await new Promise(r => { img.onload = img.onerror = r; setTimeout(r, 5000); });
+  }
+  window.scrollTo(0, 0);
+  return images.map(img => ({src: img.getAttribute('src'), width: img.naturalWidth,
+                             alt: (img.getAttribute('alt') || '').trim()}));
+}"""
+READABLE = [p for p in PAGES if CHAPTER.match(p) or LAB.match(p)] or ["(no site)"]
+
+
+@pytest.mark.parametrize("path", READABLE)
+def test_code_and_outputs_fit_their_column(browser_context, site_url, path):
+    """At 1280 px, nothing in a chapter or lab scrolls sideways: lines of at most ~88 characters."""
+    _need_pages()
+    with Visit(browser_context, site_url, path) as visit:
+        visit.page.evaluate(UNFOLD)
+        wide = visit.page.evaluate(OVERFLOW)
+    listing = "\n  ".join(f"{w['kind']} {w['px']} px too wide: {w['line'][:140]!r}" for w in wide[:10])
+    assert not wide, f"{path}: {len(wide)} block(s) overflow their column at 1280 px; first line that does " \
+                     f"not fit:\n  {listing}"
+
+
+@pytest.mark.parametrize("path", [p for p in PAGES if re.match(r"^chapters/0\d-", p)] or ["(no site)"])
+def test_every_chapter_shows_two_figures(browser_context, site_url, path):
+    """At least two figures whose image loaded (naturalWidth > 0) and that say what they show (alt)."""
+    _need_pages()
+    with Visit(browser_context, site_url, path) as visit:
+        figures = visit.page.evaluate(FIGURES)
+    good = [f for f in figures if f["width"] > 0 and f["alt"]]
+    bad = [f"{f['src']} ({'not loaded' if not f['width'] else 'no alt text'})" for f in figures if f not in good]
+    assert len(good) >= 2, f"{path}: {len(good)} figure(s) with a loaded image and alt text, need 2" + \
+        (f"; broken: {', '.join(bad)}" if bad else "")
+    assert not bad, f"{path}: figures without a loaded image or alt text: {', '.join(bad)}"
+
+
 @pytest.mark.parametrize("query", ["endpoint", "glossary"])
 def test_search_returns_results(browser_context, site_url, query):
     _need_pages()
@@ -166,14 +245,32 @@ def test_dark_mode_switches(browser_context, site_url):
 
 
 def test_book_features_on_a_lab_page(browser_context, site_url):
-    """Launch buttons (Binder, Colab), the notebook download and the repository link are on every lab."""
+    """The Colab launch button, the notebook download and the repository link are on every lab.
+
+    No Binder button: a Binder session has too little memory for the local model, and it would
+    open the repository without the handbook installed (the setup cell does nothing there).
+    """
     _need_pages()
     with Visit(browser_context, site_url, _first(LAB, "lab")) as visit:
         hrefs = visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
-        assert any("mybinder.org" in h for h in hrefs), "no Binder launch button"
         assert any("colab.research.google.com" in h for h in hrefs), "no Colab launch button"
+        assert not any("mybinder.org" in h for h in hrefs), "a Binder button, which cannot run the labs"
         assert any(h.endswith(".ipynb") for h in hrefs), "no notebook download link"
         assert any("github.com/" in h for h in hrefs), "no repository link"
+
+
+def test_the_zip_of_all_labs_is_linked_and_served(site_url):
+    """How to use this book links _downloads/handbook-labs.zip, and it holds every lab and its data."""
+    _need_pages()
+    page = "chapters/how-to-use.html"
+    assert page in PAGES, "no How to use page"
+    assert "../_downloads/handbook-labs.zip" in (SITE / page).read_text(), f"{page} does not link the zip"
+    with urllib.request.urlopen(site_url + "_downloads/handbook-labs.zip", timeout=30) as resp:
+        names = zipfile.ZipFile(io.BytesIO(resp.read())).namelist()
+    labs = sorted(p.name for p in (SITE.parents[1] / "labs").glob("lab*.ipynb")) if (SITE.parents[1] / "labs").is_dir() \
+        else []
+    assert {n.removeprefix("labs/") for n in names if n.startswith("labs/")} >= set(labs)
+    assert any(n.startswith("data/") for n in names) and "README.txt" in names
 
 
 class _Links(HTMLParser):
