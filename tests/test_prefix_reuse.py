@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Literal
 
 import pytest
@@ -12,6 +13,15 @@ from handbook.llm import client, prefix_reuse, server
 from handbook.prompts import templates
 
 P = list(range(1, 11))  # a previous prompt of 10 tokens
+
+
+def local_server() -> config.Settings:
+    """The settings of the local server, started; skips the test on any other endpoint."""
+    cfg = config.settings()
+    if not cfg.local:
+        pytest.skip("a property of this book's local server")
+    client.ready(cfg)
+    return cfg
 
 
 @pytest.mark.parametrize("previous, cached, prompt, expected", [
@@ -47,24 +57,17 @@ def test_llama_response_format(requested, served):
 def test_a_json_schema_becomes_a_grammar():
     """The translated schema compiles to the grammar llama.cpp samples with (no model needed)."""
     llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
-    gbnf = llama_grammar.json_schema_to_gbnf(__import__("json").dumps(S))
+    gbnf = llama_grammar.json_schema_to_gbnf(json.dumps(S))
     assert '"\\"a\\""' in gbnf and "root ::=" in gbnf
 
 
 @pytest.mark.model
 def test_the_server_decodes_against_a_strict_json_schema():
     """Layer 1 of structured output on the local server: the reply fits the schema (chapter 2)."""
-    import json
-
     from handbook.prompts import structured
-    from handbook.prompts.structured import json_schema
 
-    cfg = config.settings()
-    if not cfg.local:
-        pytest.skip("checks the local server's json_schema support")
-    client.ready(cfg)
-    schema = json_schema(_Answer)
-    fmt = {"type": "json_schema", "json_schema": {"name": "Answer", "schema": schema, "strict": True}}
+    local_server()
+    fmt = structured.response_format(_Answer)
     messages = [{"role": "user", "content": "Is the sky green? Answer in one word."}]
     replies = {client.chat(messages, max_tokens=32, response_format=fmt).text for _ in range(2)}
     assert len(replies) == 1, replies  # deterministic at temperature 0
@@ -84,10 +87,7 @@ def test_the_server_runs_this_module_with_its_batch_size():
 @pytest.mark.model
 def test_a_reply_does_not_depend_on_the_request_before_it():
     """The oracle is a fresh evaluation: identical text and log-probabilities whatever came first."""
-    cfg = config.settings()
-    if not cfg.local:
-        pytest.skip("prefix reuse is a property of the local server")
-    client.ready(cfg)
+    cfg = local_server()
     api = client.openai_client(cfg)
     target = templates.render("ticket-triage@2", ticket="The app crashes when I open my order history.").messages
     before = [

@@ -8,26 +8,19 @@ the second shows a prompt version from template file to release, with the gate's
 
 from __future__ import annotations
 
+import _svg
 import matplotlib.pyplot as plt
-from _svg import save
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from _svg import GREY, INK, save
 
-SERVER, APP, GATE, FAIL, INK, GREY, RED = "#dbe9f6", "#fde6cf", "#f6d5d5", "#eeeeee", "#222222", "#555555", "#b03030"
+SERVER, APP, GATE, FAIL, RED = "#dbe9f6", "#fde6cf", "#f6d5d5", "#eeeeee", "#b03030"
 
 
 def box(ax, x, y, w, h, color, title, body, size=10):
-    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05,rounding_size=0.12",
-                                facecolor=color, edgecolor=INK, linewidth=1.2))
-    ax.text(x, y + h / 2 - 0.32, title, ha="center", va="center", fontsize=12, weight="bold", color=INK)
-    ax.text(x, y - 0.12, body, ha="center", va="center", fontsize=size, color=INK, linespacing=1.35)
+    _svg.box(ax, x, y, w, h, color, title, body, title_y=h / 2 - 0.32, body_y=-0.12, size=size, spacing=1.35)
 
 
-def arrow(ax, start, end, label="", color=INK, rad=0.0, dy=0.15, style="-"):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, linewidth=1.4, color=color,
-                                 connectionstyle=f"arc3,rad={rad}", shrinkA=2, shrinkB=2, linestyle=style))
-    if label:
-        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + dy, label, ha="center", va="bottom",
-                fontsize=10, color=color)
+def arrow(ax, start, end, label="", color=INK, **how):
+    _svg.arrow(ax, start, end, label, color=color, label_color=color, **how)  # labels take the arrow's colour
 
 
 def layers() -> None:

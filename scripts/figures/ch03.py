@@ -9,30 +9,22 @@ sources of the prompt whose reply cites them. Set PREVIEW=path.png to also write
 from __future__ import annotations
 
 import os
+from functools import partial
 
+import _svg
 import matplotlib.pyplot as plt
-from _svg import save
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from _svg import GREY, save
+from matplotlib.patches import FancyArrowPatch
 
-OFFLINE, ONLINE, MODEL, INK, GREY = "#dbe9f6", "#fde6cf", "#e2f0d9", "#222222", "#555555"
+OFFLINE, ONLINE, MODEL = "#dbe9f6", "#fde6cf", "#e2f0d9"
 W, H = 2.75, 1.45  # box size in axis units
 
 
 def box(ax, x, y, color, title, body):
-    ax.add_patch(FancyBboxPatch((x - W / 2, y - H / 2), W, H,
-                                boxstyle="round,pad=0.05,rounding_size=0.12",
-                                facecolor=color, edgecolor=INK, linewidth=1.2))
-    ax.text(x, y + 0.33, title, ha="center", va="center", fontsize=12, weight="bold", color=INK)
-    ax.text(x, y - 0.17, body, ha="center", va="center", fontsize=10, color=INK, linespacing=1.3)
+    _svg.box(ax, x, y, W, H, color, title, body, title_y=0.33, body_y=-0.17)
 
 
-def arrow(ax, start, end, label="", rad=0.0, dx=0.0, dy=H / 2 + 0.04, color=INK):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, linewidth=1.4,
-                                 color=color, connectionstyle=f"arc3,rad={rad}",
-                                 shrinkA=2, shrinkB=2))
-    if label:
-        mx, my = (start[0] + end[0]) / 2 + dx, (start[1] + end[1]) / 2 + dy
-        ax.text(mx, my, label, ha="center", va="bottom", fontsize=10, color=GREY)
+arrow = partial(_svg.arrow, dy=H / 2 + 0.04)  # labels sit above the boxes the arrows join
 
 
 def pipeline() -> None:

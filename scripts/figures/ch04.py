@@ -7,27 +7,22 @@ the loop is the chapter's main practice: production failures become new golden i
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-from _svg import save
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from functools import partial
 
-OFFLINE, ONLINE, GATE, INK, GREY = "#dbe9f6", "#fde6cf", "#f6d5d5", "#222222", "#555555"
+import _svg
+import matplotlib.pyplot as plt
+from _svg import GREY, save
+from matplotlib.patches import FancyArrowPatch
+
+OFFLINE, ONLINE, GATE = "#dbe9f6", "#fde6cf", "#f6d5d5"
 W, H = 2.8, 1.3  # box size in axis units
 
 
 def box(ax, x, y, color, title, body):
-    ax.add_patch(FancyBboxPatch((x - W / 2, y - H / 2), W, H, boxstyle="round,pad=0.05,rounding_size=0.12",
-                                facecolor=color, edgecolor=INK, linewidth=1.2))
-    ax.text(x, y + 0.3, title, ha="center", va="center", fontsize=12, weight="bold", color=INK)
-    ax.text(x, y - 0.15, body, ha="center", va="center", fontsize=10, color=INK, linespacing=1.3)
+    _svg.box(ax, x, y, W, H, color, title, body, title_y=0.3, body_y=-0.15)
 
 
-def arrow(ax, start, end, label="", rad=0.0, dx=0.0, dy=0.18):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, linewidth=1.4, color=INK,
-                                 connectionstyle=f"arc3,rad={rad}", shrinkA=2, shrinkB=2))
-    if label:
-        mx, my = (start[0] + end[0]) / 2 + dx, (start[1] + end[1]) / 2 + dy
-        ax.text(mx, my, label, ha="center", va="bottom", fontsize=10, color=GREY)
+arrow = partial(_svg.arrow, dy=0.18)
 
 
 def loop() -> None:
