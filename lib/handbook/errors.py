@@ -96,9 +96,17 @@ class IndexMismatchError(VectorIndexError):
     """The query's embedding model or dimension differs from the index's (chapter 3)."""
 
 
+# ------------------------------------------------------------------ chapter 3: the vector store (Milvus)
+
+
+
 # ------------------------------------------------------------------ chapter 4: evaluation
 class EvaluationError(HandbookError):
     """Bad qrels, run, labels or dataset given to an evaluation (chapter 4)."""
+
+
+# ------------------------------------------------------------------ chapter 4: telemetry (OpenTelemetry)
+
 
 
 # ------------------------------------------------------------------ chapter 5: cost
@@ -125,3 +133,12 @@ class DatasetError(HandbookError):
     def __init__(self, message: str, fix: str | None = None, problems: Sequence[Any] = ()):
         super().__init__(message, fix)
         self.problems = list(problems)
+
+
+# ------------------------------------------------------------------ chapter 7: serving
+
+
+# ------------------------------------------------------------------ chapter 8: security and guardrails
+
+
+# ------------------------------------------------------------------ chapter 9: tools and agents

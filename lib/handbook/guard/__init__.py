@@ -1,0 +1,2 @@
+"""Chapter 8, security and guardrails: injection defences, safe output handling, redaction and the
+red-team runner."""
