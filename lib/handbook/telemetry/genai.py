@@ -56,7 +56,7 @@ def chat_attributes(request: Request, server: tuple[str, str, int]) -> Attribute
     attrs: Attributes = {
         "gen_ai.operation.name": "chat", "gen_ai.provider.name": provider, "gen_ai.request.model": request.model,
         "server.address": host, "server.port": port,
-        "handbook.request.params": json.dumps(dict(p), sort_keys=True, default=str),
+        "handbook.request.params": json.dumps(dict(p), default=str),
     }
     for key in ("temperature", "max_tokens", "seed", "top_p"):
         if isinstance(p.get(key), int | float):
