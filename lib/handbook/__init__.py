@@ -10,6 +10,7 @@ so `import handbook` is fast and loads no model:
 The house, ground floor first; each floor imports only the floors below it:
 
     errors, records, config, files    the ground: imports nothing above it
+    telemetry/  chapter 4             OpenTelemetry spans and metrics, the span file, SDK setup
     llm/        chapter 1             the client (the only HTTP to a model), local server, tokens, model files
     cost/       chapter 5             prices, estimates, budgets, response cache, the call trace
     prompts/    chapter 2             templates, structured output, the experiment engine, variants
@@ -23,8 +24,11 @@ The house, ground floor first; each floor imports only the floors below it:
 calls (traces, experiment runs, caches, budgets) prices what it records.
 
 This file also switches on the hooks that environment variables ask for
-(`HANDBOOK_TRACE`, a classroom budget), registering them with the client
-from above, so the client never imports the chapters that define them.
+(a classroom budget), registering them with the client from above, so the
+client never imports the chapters that define them. Tracing needs no hook:
+every call is an OpenTelemetry span (`handbook.telemetry`), which goes to the
+span file (`HANDBOOK_TRACE`, else HANDBOOK_HOME/traces) or to the OTLP
+endpoint the standard `OTEL_EXPORTER_OTLP_ENDPOINT` names.
 """
 
 from __future__ import annotations
@@ -102,19 +106,6 @@ def __dir__() -> list[str]:
 
 
 # ------------------------------------------------------------------ hooks the environment switches on
-def _trace_hook(cfg: config.Settings):
-    """`HANDBOOK_TRACE=file.jsonl`: every call is appended to that file (chapter 4)."""
-    if not cfg.trace_path:
-        return None
-
-    def make():
-        from .cost.trace import Trace
-
-        return Trace(cfg.trace_path)
-
-    return (str(cfg.trace_path),), make
-
-
 def _budget_hook(cfg: config.Settings):
     """`HANDBOOK_BUDGET_USD` (with `HANDBOOK_STUDENT`, `HANDBOOK_LAB`) on a per-token-billed model (chapter 5).
 
@@ -140,5 +131,4 @@ def _budget_hook(cfg: config.Settings):
     return (cfg.student, cfg.lab, cfg.budget_usd, cfg.model), make
 
 
-env_hook("trace", _trace_hook)
 env_hook("budget", _budget_hook)

@@ -1,7 +1,8 @@
 """Monitoring: what the trace of every call says about a system, as a table and as a dashboard.
 
-The rows come from `handbook.cost.trace.Trace` (in memory, or a JSONL file
-that `HANDBOOK_TRACE` or `Trace(path)` wrote). `summary()` turns them into one
+The rows come from the chat spans (`handbook.telemetry`): a span file that
+`HANDBOOK_TRACE` or `Trace(path)` wrote, or the rows of a `Trace` in memory;
+span records are read as rows by `handbook.cost.trace.rows_of_spans`. `summary()` turns them into one
 row per group (calls, error rate, p50/p95 latency, tokens, dollars, cache
 hits); `dashboard()` draws the four plots a monitoring page shows first.
 
@@ -22,12 +23,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..cost.trace import rows_of_spans
 from ..errors import EvaluationError
 from ..files import read_jsonl
 
 
 def _rows(records: Iterable[Mapping[str, Any]] | str | Path) -> list[Mapping[str, Any]]:
-    records = read_jsonl(records) if isinstance(records, str | Path) else list(records)
+    records = rows_of_spans(read_jsonl(records) if isinstance(records, str | Path) else list(records))
     if not records:
         raise EvaluationError("The trace has no records.", "make at least one call with a Trace installed")
     return records

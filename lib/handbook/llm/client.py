@@ -27,6 +27,11 @@ with the same lab code. Hooks see the handbook's own parameter names.
 `count_local(text, model)` asks the local server's tokenizer, the only other
 HTTP this library sends to a model server.
 
+Every call is one OpenTelemetry span, `chat {model}`, with the GenAI
+semantic-convention attributes of `handbook.telemetry.genai` (no message
+text unless OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true); a
+stream's span also holds its time to first token. Hooks run inside it.
+
 Deliberately left out: retries with backoff, tools/function calling, images.
 """
 
@@ -40,9 +45,12 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from opentelemetry import trace
+
 from .. import config
 from ..errors import LLMCallError, TokenizerError
 from ..records import Hook, Reply, Request, Usage
+from ..telemetry import genai, tracer
 from .families import cut_at_stop, request_params
 from .models import chat_prompt
 from .server import ensure_running
@@ -136,6 +144,26 @@ def _after(request: Request, reply: Reply | None, error: BaseException | None) -
         hook.after(request, reply, error)
 
 
+def _start_span(cfg: config.Settings, request: Request) -> trace.Span:
+    """The call's span, following the GenAI semantic conventions (`handbook.telemetry.genai`) (chapter 4)."""
+    attrs = genai.chat_attributes(request, genai.server(cfg.base_url, cfg.local))
+    return tracer().start_span(genai.span_name(request), kind=trace.SpanKind.CLIENT, attributes=attrs)
+
+
+def _finish(span: trace.Span, request: Request, reply: Reply | None, error: BaseException | None,
+            start: float, hooks: bool = True) -> None:
+    """Put the outcome on the span, record the metrics, run the hooks inside it, and end it."""
+    with trace.use_span(span, end_on_exit=True, record_exception=False, set_status_on_exception=False):
+        if span.is_recording():
+            attrs = genai.reply_attributes(reply) if reply is not None else genai.error_attributes(error)
+            span.set_attributes(attrs)
+            if error is not None:
+                span.set_status(trace.StatusCode.ERROR, attrs["handbook.error"])
+            genai.record_metrics({**span.attributes, **attrs}, time.perf_counter() - start)
+        if hooks:
+            _after(request, reply, error)  # hooks see the span as current: a Trace adds dollars and tags to it
+
+
 def ready(cfg: config.Settings | None = None) -> None:
     """Make sure the local server runs, starting it if needed; checked once per process (chapter 1).
 
@@ -169,9 +197,14 @@ def chat(messages, *, model: str | None = None, temperature: float = 0.0, max_to
     params = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed, **params}
     params = {k: v for k, v in params.items() if v is not None}
     cfg, request = _prepare(messages, model, prompt_ref, prompt_hash, params)
-    hit = _before(request)
+    span, start = _start_span(cfg, request), time.perf_counter()
+    try:
+        hit = _before(request)
+    except Exception as exc:  # a budget refused the call: no hook's `after` runs
+        _finish(span, request, None, exc, start, hooks=False)
+        raise
     if hit is not None:
-        _after(request, hit, None)
+        _finish(span, request, hit, None, start)
         return hit
     start = time.perf_counter()
     try:
@@ -179,7 +212,7 @@ def chat(messages, *, model: str | None = None, temperature: float = 0.0, max_to
                                                           **request_params(request.model, params))
     except Exception as exc:
         error = _fail(cfg, request, exc)
-        _after(request, None, error)
+        _finish(span, request, None, error, start)
         raise error from exc
     latency = time.perf_counter() - start
     u = resp.usage
@@ -192,7 +225,7 @@ def chat(messages, *, model: str | None = None, temperature: float = 0.0, max_to
     choice = resp.choices[0]
     reply = Reply(_text(request, choice.message.content or ""), usage, latency, resp.model or request.model,
                   choice.finish_reason, request.prompt_ref, request.prompt_hash, extra=_reasoning(u))
-    _after(request, reply, None)
+    _finish(span, request, reply, None, start)
     return reply
 
 
@@ -217,10 +250,16 @@ class Stream:
         self.cfg, self.request, self.reply = cfg, request, None
 
     def __iter__(self) -> Iterator[str]:
-        hit = _before(self.request)  # budgets may refuse and caches may answer a stream too
+        # The span is started, not made current: a generator must not hold the context across yields.
+        span, start = _start_span(self.cfg, self.request), time.perf_counter()
+        try:
+            hit = _before(self.request)  # budgets may refuse and caches may answer a stream too
+        except Exception as exc:
+            _finish(span, self.request, None, exc, start, hooks=False)
+            raise
         if hit is not None:
             self.reply = hit
-            _after(self.request, hit, None)
+            _finish(span, self.request, hit, None, start)
             yield hit.text
             return
         start = time.perf_counter()
@@ -240,11 +279,14 @@ class Stream:
                         # but keep reading: the usage arrives in the last chunk.
                         cut = _text(self.request, "".join(pieces))
                         if len(cut) > len(text):
+                            if not text and span.is_recording():
+                                span.set_attribute("handbook.time_to_first_token_s",
+                                                   round(time.perf_counter() - start, 4))
                             yield cut[len(text):]
                             text = cut
         except Exception as exc:
             error = _fail(self.cfg, self.request, exc)
-            _after(self.request, None, error)
+            _finish(span, self.request, None, error, start)
             raise error from exc
         text = _text(self.request, "".join(pieces))  # a stop string split across pieces is cut here too
         counted = usage is None  # servers such as llama.cpp ignore include_usage
@@ -253,7 +295,7 @@ class Stream:
         self.reply = Reply(text, usage, time.perf_counter() - start, self.request.model, finish,
                            self.request.prompt_ref, self.request.prompt_hash,
                            extra={"usage_counted_locally": counted})
-        _after(self.request, self.reply, None)
+        _finish(span, self.request, self.reply, None, start)
 
 
 def stream(messages, *, model: str | None = None, temperature: float = 0.0, max_tokens: int = 256,

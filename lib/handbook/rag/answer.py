@@ -27,6 +27,7 @@ from ..records import Hit, RenderedPrompt, Reply, Usage
 from .embeddings import Embedder
 from .index import VectorIndex
 from .search import retrieve
+from .spans import answer_span
 
 TEMPLATE = "rag_answer@1"
 _CITE = re.compile(r"\[(\d+)\]")
@@ -75,6 +76,7 @@ def citations(text: str, n_sources: int) -> list[int]:
     return list(dict.fromkeys(n for n in found if 1 <= n <= n_sources))
 
 
+@answer_span
 def ask(question: str, index: VectorIndex, k: int = 4, *, mode: str = "dense", embedder: Embedder | None = None,
         model: str | None = None, max_tokens: int = 200, template: str = TEMPLATE) -> Answer:
     """Answer `question` from the index with numbered citations (chapter 3)."""

@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import config
 from ..errors import EmbeddingError
+from .spans import embeddings_span
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -123,6 +124,7 @@ class Embedder:
                                  convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
 
+    @embeddings_span
     def embed(self, texts: list[str], progress: bool = True, use_cache: bool = True) -> np.ndarray:
         """Embed many texts, reading and filling the on-disk cache, with a progress bar (chapter 3)."""
         texts = list(texts)

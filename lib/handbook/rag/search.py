@@ -24,6 +24,7 @@ from ..errors import VectorIndexError
 from ..records import Chunk, Hit
 from .embeddings import Embedder, default_embedder
 from .index import VectorIndex
+from .spans import retrieval_span
 
 MODES = ("dense", "bm25", "hybrid")
 
@@ -88,6 +89,7 @@ def hybrid(index: VectorIndex, query: str, k: int = 5, embedder: Embedder | None
     return rrf([dense(index, query, depth, embedder), bm25(index, query, depth)], k, k_rrf)
 
 
+@retrieval_span
 def retrieve(index: VectorIndex, query: str, k: int = 5, mode: str = "dense",
              embedder: Embedder | None = None) -> list[Hit]:
     """Dispatch to `dense`, `bm25` or `hybrid` by name (chapter 3)."""
