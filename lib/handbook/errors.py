@@ -139,6 +139,16 @@ class DatasetError(HandbookError):
 
 
 # ------------------------------------------------------------------ chapter 8: security and guardrails
+class DefenceError(HandbookError):
+    """An unknown defence name or a bad guard setting (chapter 8)."""
+
+
+class UnsafeOutputError(HandbookError):
+    """Model output refused by a safe sink, e.g. a shell command off the allow-list (chapter 8)."""
+
+
+class SuiteError(HandbookError):
+    """An attack suite (JSONL of attacks and benign questions) is malformed (chapter 8)."""
 
 
 # ------------------------------------------------------------------ chapter 9: tools and agents
