@@ -125,3 +125,15 @@ def local_settings(port: int | None = None, env: dict[str, str] | None = None) -
     if port is not None:
         env["HANDBOOK_PORT"] = str(port)
     return settings(env)
+
+
+SERVE_KEY_VAR = "HANDBOOK_SERVE_API_KEY"
+
+
+def serve_api_keys(env: dict[str, str] | None = None) -> tuple[str, ...]:
+    """Keys `handbook serve` accepts from `HANDBOOK_SERVE_API_KEY`, comma-separated (chapter 7).
+
+    Read from the environment so a key need not appear on the command line, where `ps` shows it.
+    """
+    env = os.environ if env is None else env
+    return tuple(k.strip() for k in env.get(SERVE_KEY_VAR, "").split(",") if k.strip())

@@ -136,6 +136,20 @@ class DatasetError(HandbookError):
 
 
 # ------------------------------------------------------------------ chapter 7: serving
+class ServeError(HandbookError):
+    """The app service was set up wrongly: no index, a bad port, no key on a public host (chapter 7)."""
+
+
+class ModelUnavailable(HandbookError):
+    """The model server behind the app is down, overloaded or too slow; `status` is the HTTP code to answer (chapter 7)."""
+
+    def __init__(self, message: str, fix: str | None = None, status: int = 503, retry_after_s: int | None = None,
+                 kind: str = "down"):
+        super().__init__(message, fix)
+        self.status = status
+        self.retry_after_s = retry_after_s
+        self.kind = kind  # down, overloaded, slow or rejected
+
 
 
 # ------------------------------------------------------------------ chapter 8: security and guardrails
