@@ -24,13 +24,13 @@ export TOKENIZERS_PARALLELISM := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup vendor models book book-noexec pdf labs-zip test unit live labs labs-execute browser lint fmt lab bench bundle lock clean server-start server-stop doctor observe
+.PHONY: help setup vendor models onnx llama-server book book-noexec pdf labs-zip test unit live labs labs-execute browser lint fmt lab bench bundle lock clean server-start server-stop doctor observe
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # ---------------------------------------------------------------- setup (idempotent, quick when done)
-setup: $(STAMP) vendor models ## create .venv, install the lock, vendor browser assets, assemble the model
+setup: $(STAMP) vendor models onnx ## create .venv, install the lock, vendor browser assets, assemble the model
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ _assets/vendor/.stamp: package.json package-lock.json
 
 models: $(STAMP) ## join and verify the local model files (idempotent)
 	@$(BIN)/handbook llm pull
+
+onnx: $(STAMP) ## export the embedding model to int8 ONNX once, offline (into the model cache, not git)
+	@$(PY) scripts/export_onnx.py
 
 # ---------------------------------------------------------------- the local LLM server
 server-start: setup ## start the local OpenAI-compatible server in the background

@@ -151,3 +151,18 @@ def test_crash_while_embedding_writes_no_index(corpus, capsys, monkeypatch):
     code, _, _ = run(capsys, "index", "notes", "--index", "idx")
     assert code == 130 and not (corpus / "idx").exists()
     assert [p.name for p in corpus.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("query, best", [
+    ("nearest neighbour vector search", "notes/faiss.md"),
+    ("cooking pasta in water", "notes/deep/cooking.rst"),
+    ("term frequency ranking", "notes/bm25.txt"),
+])
+def test_batch_mode_json_matches_single_queries(corpus, capsys, query, best):
+    run(capsys, "index", "notes", "--index", "idx")
+    (corpus / "q.tsv").write_text(f"a\t{query}\nb\t{query}\n")
+    code, out, _ = run(capsys, "search", "--index", "idx", "--queries", "q.tsv", "--json", "-k", "2")
+    batch = json.loads(out)
+    _, single, _ = run(capsys, "search", "--index", "idx", query, "-k", "2", "--json")
+    assert code == 0 and set(batch) == {"a", "b"} and batch["a"] == batch["b"] == json.loads(single)
+    assert batch["a"][0]["source"] == best

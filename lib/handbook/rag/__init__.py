@@ -2,7 +2,8 @@
 
 * `documents`: `load_documents` reads files and folders into `Document`s (md, txt, rst, html, ipynb).
 * `chunking`: `chunk` them, token-aware and heading-respecting, with overlap.
-* `embeddings`: `Embedder`, sentence-transformers with an on-disk cache.
+* `embeddings`: `Embedder`, sentence-transformers (or int8 ONNX) with an on-disk cache.
+* `onnx_embed`: the int8 ONNX Runtime export of the embedding model, torch-free at query time.
 * `index`: `build_index` and `load_index`: a `VectorIndex` in FAISS (flat, IVF, HNSW), saved and loaded atomically.
 * `search`: `retrieve` by dense, BM25 or hybrid (reciprocal-rank fusion) search.
 * `answer`: `ask`, a grounded answer with numbered citations.

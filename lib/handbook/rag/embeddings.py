@@ -11,6 +11,13 @@ rebuilding an index over the same chunks reads vectors instead of computing
 them. Each batch is committed as it finishes, so an interrupted run keeps
 what it had done.
 
+Two backends give the vectors: `"onnx"` (the int8 ONNX Runtime export of
+`handbook.rag.onnx_embed`, about twice as fast and torch-free, chosen with
+`backend="onnx"` or HANDBOOK_EMBED_BACKEND=onnx once `make onnx` has written it)
+and `"torch"` (sentence-transformers, the default and the oracle: int8 costs
+about two points of hit@5 on the golden set, bench/bench_onnx.py). Their
+vectors differ slightly, so the cache key names the backend.
+
 Deliberately left out: GPUs, remote embedding APIs, cache eviction (delete the
 folder to reclaim space) and quantised vectors.
 """
@@ -31,6 +38,7 @@ from ..errors import EmbeddingError
 from .spans import embeddings_span
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+BACKENDS = ("onnx", "torch")
 
 
 def model_dir(name: str = DEFAULT_MODEL) -> Path:
@@ -83,14 +91,21 @@ def embedder_tokens(text: str, model: str = DEFAULT_MODEL) -> int:
 class Embedder:
     """Embeds texts with one model and a cache; `dim` and `name` go into index manifests (chapter 3)."""
 
-    def __init__(self, name: str = DEFAULT_MODEL, cache_dir: Path | None = None, batch_size: int = 32):
+    def __init__(self, name: str = DEFAULT_MODEL, cache_dir: Path | None = None, batch_size: int = 32,
+                 backend: str | None = None):
+        import os
+
+        backend = backend or os.environ.get("HANDBOOK_EMBED_BACKEND") or "torch"  # onnx: opt in, see above
+        if backend not in BACKENDS:
+            raise EmbeddingError(f"Unknown embedding backend {backend!r}.", f"use one of {', '.join(BACKENDS)}")
         self.name = name
+        self.backend = backend
         self.batch_size = batch_size
         self.cache_dir = Path(cache_dir) if cache_dir else config.home() / "embeddings"
         self.hits = self.misses = 0  # cache statistics since creation
 
     def __repr__(self) -> str:
-        return f"Embedder({self.name!r}, cache={str(self.cache_dir)!r})"
+        return f"Embedder({self.name!r}, backend={self.backend!r}, cache={str(self.cache_dir)!r})"
 
     @property
     def model(self):
@@ -98,12 +113,17 @@ class Embedder:
 
     @property
     def dim(self) -> int:
+        if self.backend == "onnx":  # from config.json: no torch needed
+            import json
+
+            return int(json.loads((model_dir(self.name) / "config.json").read_text())["hidden_size"])
         m = self.model
         get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
         return int(get())
 
     def key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.name}\x00{text}".encode()).hexdigest()
+        tag = self.name if self.backend == "torch" else f"{self.name}\x00{self.backend}-int8"  # vectors differ
+        return hashlib.sha256(f"{tag}\x00{text}".encode()).hexdigest()
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -120,6 +140,10 @@ class Embedder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed without the cache: normalised float32, shape (len(texts), dim) (chapter 3)."""
+        if self.backend == "onnx":
+            from .onnx_embed import OnnxEncoder
+
+            return OnnxEncoder(self.name, model_dir(self.name)).encode(list(texts), self.batch_size)
         vecs = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                  convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
