@@ -24,13 +24,13 @@ export TOKENIZERS_PARALLELISM := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup vendor models book book-noexec pdf labs-zip test unit live labs labs-execute browser lint fmt lab bench bundle lock clean server-start server-stop doctor
+.PHONY: help setup vendor models llama-server book book-noexec pdf labs-zip test unit live labs labs-execute browser lint fmt lab bench bundle lock clean server-start server-stop doctor
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # ---------------------------------------------------------------- setup (idempotent, quick when done)
-setup: $(STAMP) vendor models ## create .venv, install the lock, vendor browser assets, assemble the model
+setup: $(STAMP) vendor models llama-server ## create .venv, install the lock, vendor browser assets, assemble the model
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ _assets/vendor/.stamp: package.json package-lock.json
 	cp node_modules/requirejs/require.js _assets/vendor/require.js
 	cp -r node_modules/@jupyter-widgets/html-manager/dist _assets/vendor/html-manager
 	@touch $@
+
+llama-server: $(STAMP) ## build llama.cpp's batching C++ server for `handbook llm start --parallel N` (skipped when built)
+	@PIP="$(PIP)" scripts/build_llama_server.sh
 
 models: $(STAMP) ## join and verify the local model files (idempotent)
 	@$(BIN)/handbook llm pull
