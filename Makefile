@@ -49,6 +49,9 @@ _assets/vendor/.stamp: package.json package-lock.json
 	cp -r node_modules/@jupyter-widgets/html-manager/dist _assets/vendor/html-manager
 	@touch $@
 
+llama-server: $(STAMP) ## build llama.cpp's batching C++ server for `handbook llm start --parallel N` (skipped when built)
+	@PIP="$(PIP)" scripts/build_llama_server.sh
+
 models: $(STAMP) ## join and verify the local model files (idempotent)
 	@$(BIN)/handbook llm pull
 

@@ -16,6 +16,9 @@ def register(sub) -> None:
     s.add_argument("--port", type=int, default=None, help="port (default: HANDBOOK_PORT or 8765)")
     s.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
     s.add_argument("--ctx", type=int, default=4096, help="context window in tokens (default 4096)")
+    s.add_argument("--parallel", type=int, default=1,
+                   help="slots; N > 1 runs llama.cpp's batching llama-server (default 1: deterministic)")
+    s.add_argument("--cache-reuse", type=int, default=0, help="llama-server prefix reuse chunk (N > 1 only)")
     s.set_defaults(func=_start)
 
     verbs.add_parser("stop", help="stop the background server").set_defaults(func=_stop)
@@ -26,7 +29,11 @@ def register(sub) -> None:
 
 
 def _start(args) -> int:
-    st = server.start(_local(args), host=args.host, api_key=args.api_key, threads=args.threads, ctx=args.ctx)
+    if args.parallel < 1:
+        print("error: --parallel must be 1 or more", file=__import__("sys").stderr)
+        return 2
+    st = server.start(_local(args), host=args.host, api_key=args.api_key, threads=args.threads, ctx=args.ctx,
+                      parallel=args.parallel, cache_reuse=args.cache_reuse)
     print(f"server running (pid {st.pid}) at {st.url} with models: {', '.join(st.models)}")
     if args.host not in server.LOOPBACK:
         print(f"students: export OPENAI_BASE_URL=http://<this-machine>:{st.url.split(':')[-1]} "

@@ -64,7 +64,8 @@ def _pid(cfg: config.Settings) -> int | None:
     try:
         pid = int((_dir(cfg) / "server.pid").read_text())
         # A stale pid file can name a process that reused the number: check it is really ours.
-        return pid if PROCESS in " ".join(psutil.Process(pid).cmdline()) else None
+        cmd = " ".join(psutil.Process(pid).cmdline())
+        return pid if PROCESS in cmd or "llama-server" in cmd else None
     except (FileNotFoundError, ValueError, psutil.Error):
         return None
 
@@ -112,7 +113,8 @@ def _config_file(cfg: config.Settings, host: str, api_key: str | None, threads: 
 
 
 def start(cfg: config.Settings | None = None, *, host: str = "127.0.0.1", api_key: str | None = None,
-          threads: int | None = None, ctx: int = 4096, wait_s: float = 120.0) -> Status:
+          threads: int | None = None, ctx: int = 4096, wait_s: float = 120.0,
+          parallel: int = 1, cache_reuse: int = 0) -> Status:
     """Start the server in the background; do nothing if it already runs (chapter 1)."""
     cfg = cfg or config.settings()
     if host not in LOOPBACK and not api_key:
@@ -126,14 +128,24 @@ def start(cfg: config.Settings | None = None, *, host: str = "127.0.0.1", api_ke
     if current.running:  # alive but not answering yet: wait for it below
         return _wait(cfg, current.pid, wait_s)
     threads = threads or os.cpu_count() or 2
-    conf = _config_file(cfg, host, api_key, threads, ctx)
+    if parallel > 1:  # llama.cpp's C++ server with N slots (chapter 7), default model only
+        from . import batch_server
+        argv = [sys.executable, "-m", batch_server.PROCESS, *batch_server.command(
+            str(gguf_path(config.DEFAULT_LOCAL_MODEL)), alias=config.DEFAULT_LOCAL_MODEL, port=cfg.port, parallel=parallel,
+            ctx=ctx, threads=threads, host=host, api_key=api_key, cache_reuse=cache_reuse)]
+        if not batch_server.binary().exists():
+            raise ConfigError(f"llama-server is not built ({batch_server.binary()}).",
+                              "run `scripts/build_llama_server.sh` (part of `make setup`)")
+    else:
+        argv = [sys.executable, "-m", PROCESS, "--config_file", str(_config_file(cfg, host, api_key, threads, ctx))]
     log = open(_dir(cfg) / "server.log", "ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", PROCESS, "--config_file", str(conf)],
+        argv,
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
     )
     (_dir(cfg) / "server.pid").write_text(str(proc.pid))
-    (_dir(cfg) / "server.json").write_text(json.dumps({"host": host, "api_key": api_key, "threads": threads}))
+    (_dir(cfg) / "server.json").write_text(json.dumps({"host": host, "api_key": api_key, "threads": threads,
+                                                            "parallel": parallel}))
     return _wait(cfg, proc.pid, wait_s)
 
 
