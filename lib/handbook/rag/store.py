@@ -30,7 +30,11 @@ FIELDS = ["source", "section", "position", "content_hash", "model", "text", "sta
 
 
 def _client(uri: str):
+    import logging
+
     from pymilvus import MilvusClient
+
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # errors reach the user as StoreError instead
 
     if "://" not in uri and not uri.endswith(".db"):
         raise StoreError(f"{uri!r} is neither a Milvus Lite file (*.db) nor a server URI.",
@@ -191,5 +195,6 @@ def open_store(uri: str, collection: str = COLLECTION, embedder: Embedder | None
         if not create:
             raise StoreError(f"No collection {collection!r} at {uri}.", f"ingest first: handbook db add DIR --db {uri}")
         store._create(collection)
+    client.load_collection(collection)  # a collection persisted by another process starts released
     store.check()
     return store
