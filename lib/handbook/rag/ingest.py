@@ -51,9 +51,10 @@ def _all_chunks(store: Store) -> dict[str, list[tuple[Chunk, str, str]]]:
     return by_source
 
 
-def migrate(uri: str, alias: str, old: str, new: str, embedder: Embedder) -> Store:
+def migrate(uri: str, alias: str, old: str, new: str, embedder: Embedder,
+            old_embedder: Embedder | None = None) -> Store:
     """Re-embed collection `old` into `new` with `embedder`, then point `alias` at `new` (chapter 3)."""
-    src = open_store(uri, old, create=False, embedder=_same(uri, old))
+    src = open_store(uri, old, create=False, embedder=old_embedder or _same(uri, old))
     dst = open_store(uri, new, embedder=embedder)
     for source, items in _all_chunks(src).items():
         tenant, date = items[0][1], items[0][2]
