@@ -97,6 +97,14 @@ class IndexMismatchError(VectorIndexError):
 
 
 # ------------------------------------------------------------------ chapter 3: the vector store (Milvus)
+class StoreError(HandbookError):
+    """A vector store cannot be opened, or a bad filter or query was given to it (chapter 3)."""
+
+
+class StoreMismatchError(StoreError):
+    """The collection was built with another embedding model or dimension (chapter 3)."""
+
+
 
 
 

@@ -8,6 +8,8 @@
 * `search`: `retrieve` by dense, BM25 or hybrid (reciprocal-rank fusion) search.
 * `answer`: `ask`, a grounded answer with numbered citations.
 * `golden`: the golden questions and the one qrels rule every lab uses.
+* `store`: `open_store`, a Milvus collection (Milvus Lite file or server URI) with metadata and filters.
+* `ingest`: idempotent `ingest` into a store, and `migrate` to a new model behind an alias.
 * `corpora`: a larger real corpus, the standard library's docstrings.
 """
 

@@ -1,0 +1,200 @@
+"""A vector store in Milvus: metadata, filters, upserts and deletes that a FAISS file lacks.
+
+`open_store(uri)` opens a collection through pymilvus. A plain path (ending
+in `.db`) is a Milvus Lite database on disk, embedded in the process; a URI
+such as `http://host:19530` is a Milvus server or cluster, with the same code.
+Every chunk is stored with its vector, its text (analysed for Milvus's native
+BM25) and metadata: source, section, position, content hash, model, plus
+optional tenant and date. The loader, chunker and embedder (and its cache)
+are those of the FAISS path.
+
+    store = open_store("/tmp/kb.db")
+    store.add_documents(load_documents("data/corpus"))   -> {"added": 120, ...}
+    store.search("how do I cite sources?", k=3, where='source like "%03-rag%"')
+
+Deliberately left out: partitions, index tuning beyond FLAT/HNSW, and
+authentication (pass `token=` to MilvusClient yourself for a secured server).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..errors import StoreError, StoreMismatchError
+from ..records import Chunk, Hit
+from .embeddings import Embedder, default_embedder
+
+COLLECTION = "handbook"
+FIELDS = ["source", "section", "position", "content_hash", "model", "text", "start", "end",
+          "start_line", "end_line", "tenant", "date"]
+
+
+def _client(uri: str):
+    import logging
+
+    from pymilvus import MilvusClient
+
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # errors reach the user as StoreError instead
+
+    if "://" not in uri and not uri.endswith(".db"):
+        raise StoreError(f"{uri!r} is neither a Milvus Lite file (*.db) nor a server URI.",
+                         "pass a path ending in .db, or http://host:19530")
+    try:
+        return MilvusClient(uri, timeout=5)
+    except Exception as exc:  # pymilvus raises its own MilvusException or a gRPC error
+        raise StoreError(f"Cannot reach Milvus at {uri}: {str(exc).splitlines()[0][:200]}",
+                         "start the server (milvus-lite server --data-dir DIR) or check host and port") from None
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of a text, the key of idempotent ingest (chapter 3)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Store:
+    """One Milvus collection of chunks embedded by one model (chapter 3)."""
+
+    def __init__(self, client, collection: str, embedder: Embedder):
+        self.client, self.collection, self.embedder = client, collection, embedder
+
+    def __repr__(self) -> str:
+        return f"Store({self.collection!r}, {self.embedder.name})"
+
+    # ------------------------------------------------------------------ schema
+    def _create(self, name: str) -> None:
+        from pymilvus import DataType, Function, FunctionType
+
+        s = self.client.create_schema(auto_id=False)
+        s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=80)
+        s.add_field("text", DataType.VARCHAR, max_length=16384, enable_analyzer=True)
+        for f in ("source", "section", "content_hash", "model", "tenant", "date"):
+            s.add_field(f, DataType.VARCHAR, max_length=1024)
+        for f in ("position", "start", "end", "start_line", "end_line"):
+            s.add_field(f, DataType.INT64)
+        s.add_field("vector", DataType.FLOAT_VECTOR, dim=self.embedder.dim)
+        s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        s.add_function(Function(name="bm25", function_type=FunctionType.BM25,
+                                input_field_names=["text"], output_field_names=["sparse"]))
+        ip = self.client.prepare_index_params()
+        ip.add_index("vector", index_type="FLAT", metric_type="IP")
+        ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        self.client.create_collection(name, schema=s, index_params=ip, properties={
+            "handbook.model": self.embedder.name, "handbook.dim": str(self.embedder.dim)})
+
+    def info(self) -> dict:
+        """The collection's model and dimension, as recorded when it was made (chapter 3)."""
+        d = self.client.describe_collection(self.collection)
+        props = d.get("properties", {})
+        dim = next(int(f["params"]["dim"]) for f in d["fields"] if f["name"] == "vector")
+        return {"model": props.get("handbook.model", "?"), "dim": dim}
+
+    def check(self) -> None:
+        """Refuse an embedder whose model or dimension differs from the collection's (chapter 3)."""
+        info = self.info()
+        if info["model"] != self.embedder.name or info["dim"] != self.embedder.dim:
+            raise StoreMismatchError(
+                f"Collection {self.collection!r} was built with {info['model']} ({info['dim']} dimensions), "
+                f"this store embeds with {self.embedder.name} ({self.embedder.dim}): vectors would not compare.",
+                f"open it with Embedder({info['model']!r}), or migrate it: migrate(store, new_embedder)")
+
+    # ------------------------------------------------------------------ writing
+    def _rows(self, chunks: list[Chunk], tenant: str, date: str) -> list[dict]:
+        vecs = self.embedder.embed([c.embed_text for c in chunks], progress=False)
+        return [{"id": content_hash(f"{c.source}\x00{i}\x00{c.text}")[:40], "text": c.text[:16000],
+                 "source": c.source, "section": c.heading[:1000], "position": i,
+                 "content_hash": content_hash(c.text), "model": self.embedder.name,
+                 "tenant": tenant, "date": date, "start": c.start, "end": c.end,
+                 "start_line": c.start_line, "end_line": c.end_line, "vector": v.tolist()}
+                for i, (c, v) in enumerate(zip(chunks, vecs, strict=True))]
+
+    def add_chunks(self, source: str, chunks: list[Chunk], tenant: str = "", date: str = "") -> int:
+        """Replace one source's chunks if they changed; 0 written when unchanged (chapter 3)."""
+        old = self.client.query(self.collection, filter=f"source == {_q(source)}",
+                                output_fields=["content_hash", "position", "tenant", "date"])
+        old_key = sorted((r["position"], r["content_hash"], r["tenant"], r["date"]) for r in old)
+        new_key = sorted((i, content_hash(c.text), tenant, date) for i, c in enumerate(chunks))
+        if old_key == new_key:
+            return 0
+        rows = self._rows(chunks, tenant, date)
+        if old:
+            self.client.delete(self.collection, filter=f"source == {_q(source)}")
+        if rows:
+            self.client.insert(self.collection, rows)
+        return len(rows)
+
+    def delete(self, where: str) -> int:
+        """Delete every chunk matching a Milvus filter expression (chapter 3)."""
+        n = self.count(where)
+        self._call(self.client.delete, self.collection, filter=where)
+        return n
+
+    # ------------------------------------------------------------------ reading
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StoreError:
+            raise
+        except Exception as exc:
+            msg = getattr(exc, "message", None) or str(exc)
+            raise StoreError(f"Milvus refused the request: {msg.splitlines()[0][:300]}",
+                             'check the --where expression, e.g. source like "%sorting%" and position < 3') from None
+
+    def count(self, where: str = "") -> int:
+        r = self._call(self.client.query, self.collection, filter=where, output_fields=["count(*)"])
+        return int(r[0]["count(*)"])
+
+    def stats(self) -> dict:
+        """Chunks, distinct sources, model and dimension (chapter 3)."""
+        rows = self.client.query(self.collection, filter="", output_fields=["source"], limit=16384)
+        return {"chunks": self.count(), "sources": len({r["source"] for r in rows}), **self.info()}
+
+    def search(self, query: str, k: int = 5, where: str = "", mode: str = "dense") -> list[Hit]:
+        """Dense, BM25 (Milvus's own) or hybrid (RRF in Milvus) search, pre-filtered by `where` (chapter 3)."""
+        self.check()
+        out = FIELDS
+        if mode == "bm25":
+            res = self._call(self.client.search, self.collection, [query], anns_field="sparse", limit=k,
+                             filter=where, output_fields=out)
+        else:
+            vec = self.embedder.embed([query], progress=False, use_cache=False)[0].tolist()
+            if mode == "dense":
+                res = self._call(self.client.search, self.collection, [vec], anns_field="vector", limit=k,
+                                 filter=where, output_fields=out, search_params={"metric_type": "IP"})
+            elif mode == "hybrid":
+                from pymilvus import AnnSearchRequest, RRFRanker
+
+                reqs = [AnnSearchRequest([vec], "vector", {"metric_type": "IP"}, max(k, 50), expr=where or None),
+                        AnnSearchRequest([query], "sparse", {}, max(k, 50), expr=where or None)]
+                res = self._call(self.client.hybrid_search, self.collection, reqs, RRFRanker(60), limit=k,
+                                 output_fields=out)
+            else:
+                raise StoreError(f"Unknown mode {mode!r}.", "use dense, bm25 or hybrid")
+        hits = []
+        for rank, r in enumerate(res[0], start=1):
+            e = r["entity"]
+            c = Chunk(e["source"], e["text"], e["start"], e["end"], e["start_line"], e["end_line"], e["section"])
+            hits.append(Hit(rank, float(r["distance"]), c, mode))
+        return hits
+
+
+def _q(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def open_store(uri: str, collection: str = COLLECTION, embedder: Embedder | None = None,
+               create: bool = True) -> Store:
+    """Open (or create) a collection at a Milvus Lite path or a server URI (chapter 3)."""
+    client = _client(str(uri))
+    store = Store(client, collection, embedder or default_embedder())
+    try:
+        exists = client.has_collection(collection)
+    except Exception as exc:
+        raise StoreError(f"Cannot reach Milvus at {uri}: {str(exc).splitlines()[0][:200]}",
+                         "start the server or check host and port") from None
+    if not exists:
+        if not create:
+            raise StoreError(f"No collection {collection!r} at {uri}.", f"ingest first: handbook db add DIR --db {uri}")
+        store._create(collection)
+    client.load_collection(collection)  # a collection persisted by another process starts released
+    store.check()
+    return store
