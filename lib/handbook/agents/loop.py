@@ -24,7 +24,8 @@ from ..telemetry import tracer
 from .calls import arguments_of, decide, resolve_mode, schema_prompt
 from .tools import Toolbox, ToolResult
 
-SYSTEM = "You are a careful assistant. Use a tool when it helps; answer briefly with the final value."
+SYSTEM = ("You are a careful assistant. For any arithmetic, call the calculator; for files, read them; "
+          "then answer briefly with the final value.")
 
 
 @dataclass
