@@ -187,3 +187,32 @@ def test_budget_stops_the_run(fake):
     run = run_agent("?", Toolbox([calculator_tool()]), max_steps=3,
                     budget=Budget(0.00003, price_as="gpt-4o-mini", on_alert=lambda m: None))
     assert run.stop_reason == "budget" and len(run.steps) < 3
+
+
+# ------------------------------------------------------------------ MCP, with the SDK's own client
+def test_mcp_server_over_stdio_with_the_sdk_client(tmp_path):
+    import asyncio
+    import sys
+
+    from mcp import ClientSession, StdioServerParameters, stdio_client
+
+    from handbook.agents.mcp import mcp_tools
+
+    (tmp_path / "a.txt").write_text("hello")
+    (tmp_path.parent / "outside.txt").write_text("no")
+    command = [sys.executable, "-c", "import sys; from handbook.cli import main; sys.exit(main())", "mcp", "--no-search", "--workspace", str(tmp_path)]
+
+    async def check():
+        params = StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ))
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            names = sorted(t.name for t in (await session.list_tools()).tools)
+            result = await session.call_tool("calculator", {"expression": "6 * 7"})
+            return names, result.content[0].text
+
+    names, text = asyncio.run(check())
+    assert names == ["calculator", "list_files", "read_file"] and text == "42"
+    box = Toolbox(mcp_tools(command), timeout_s=120)  # the agent's adapter: any MCP server's tools as Tools
+    assert not any(t.acts for t in box.tools)
+    assert box.run("read_file", {"path": "a.txt"}).output == "hello"
+    assert not box.run("read_file", {"path": "../outside.txt"}).ok

@@ -17,7 +17,7 @@ import sys
 from ..errors import HandbookError
 
 # Topic modules, in the order `handbook --help` lists them.
-COMMANDS = ("llm", "doctor", "prompts", "rag", "evaluate", "cost", "finetune", "agent")
+COMMANDS = ("llm", "doctor", "prompts", "rag", "evaluate", "cost", "finetune", "agent", "mcp")
 
 
 def build_parser() -> argparse.ArgumentParser:
