@@ -174,3 +174,10 @@ class SuiteError(HandbookError):
 
 
 # ------------------------------------------------------------------ chapter 9: tools and agents
+class ToolError(HandbookError):
+    """A tool refused its input or failed: a bad expression, a path outside the workspace (chapter 9)."""
+
+
+class AgentError(HandbookError):
+    """A bad agent setting or task file (chapter 9)."""
+

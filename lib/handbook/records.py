@@ -1,7 +1,7 @@
 """The records that flow through the handbook, in the order they flow.
 
     files -> Document -> Chunk -> (vectors, index) -> Hit
-          -> RenderedPrompt -> Request -> Reply (with Usage)
+          -> RenderedPrompt -> Request -> Reply (with Usage, and any ToolCalls)
 
 Each is a small frozen dataclass that every part of the library shares, so a
 module that needs a `Reply` imports this file, never the HTTP client. `Hook`
@@ -125,6 +125,18 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A function the model asked to call: its name and its arguments as the raw JSON text (chapter 9).
+
+    `id` is the endpoint's call id (native tool calls); a call parsed from the reply text has "".
+    """
+
+    name: str
+    arguments: str
+    id: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
     """One model answer with what it cost in tokens and time (chapter 1)."""
 
@@ -136,6 +148,7 @@ class Reply:
     prompt_ref: str | None = None
     prompt_hash: str | None = None
     cached: bool = False  # answered by a cache hook, not the model
+    tool_calls: tuple[ToolCall, ...] = ()  # native tool calls, when the endpoint returned them (chapter 9)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 

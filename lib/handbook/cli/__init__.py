@@ -17,7 +17,8 @@ import sys
 from ..errors import HandbookError
 
 # Topic modules, in the order `handbook --help` lists them.
-COMMANDS = ("llm", "doctor", "prompts", "rag", "db", "evaluate", "cost", "finetune", "serve", "redteam")
+COMMANDS = ("llm", "doctor", "prompts", "rag", "db", "evaluate", "cost", "finetune", "serve", "redteam", "agent",
+            "mcp")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,7 +32,13 @@ semantic-convention attributes of `handbook.telemetry.genai` (no message
 text unless OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true); a
 stream's span also holds its time to first token. Hooks run inside it.
 
-Deliberately left out: retries with backoff, tools/function calling, images.
+Function calling passes through: `chat(messages, tools=[...], tool_choice="auto")`
+sends OpenAI's `tools` as they are, and the `Reply` carries the endpoint's
+parsed calls as `ToolCall`s (`reply.tool_calls`); messages may include the
+assistant's `tool_calls` and `{"role": "tool", ...}` results (chapter 9).
+
+Deliberately left out: retries with backoff, parsing tool calls out of reply text (that is
+`handbook.agents.calls`), images.
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ from opentelemetry import trace
 
 from .. import config
 from ..errors import LLMCallError, TokenizerError
-from ..records import Hook, Reply, Request, Usage
+from ..records import Hook, Reply, Request, ToolCall, Usage
 from ..telemetry import genai, tracer
 from .families import cut_at_stop, request_params
 from .models import chat_prompt
@@ -223,8 +229,11 @@ def chat(messages, *, model: str | None = None, temperature: float = 0.0, max_to
         (getattr(details, "cached_tokens", 0) or 0) if details else 0,
     )
     choice = resp.choices[0]
+    calls = tuple(ToolCall(c.function.name, c.function.arguments or "{}", c.id or "")
+                  for c in (getattr(choice.message, "tool_calls", None) or []) if getattr(c, "function", None))
     reply = Reply(_text(request, choice.message.content or ""), usage, latency, resp.model or request.model,
-                  choice.finish_reason, request.prompt_ref, request.prompt_hash, extra=_reasoning(u))
+                  choice.finish_reason, request.prompt_ref, request.prompt_hash, extra=_reasoning(u),
+                  tool_calls=calls)
     _finish(span, request, reply, None, start)
     return reply
 

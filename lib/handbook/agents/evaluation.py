@@ -1,0 +1,98 @@
+"""Evaluating agents: a task file, a success rule, runs with and without tools, and a failure taxonomy.
+
+Each JSONL line of a task file has `id`, `task` and `expected`; a task succeeds when `expected`
+appears in the answer, case-insensitive, with thousands separators ignored:
+
+    succeeded("The total is 69,104 tokens.", "69104")  -> True
+
+`failure(run, ok)` names what went wrong from the recorded steps: `wrong_tool` (a tool that
+does not exist or was refused), `bad_arguments`, `loop` (the step limit hit), `gave_up`
+(no answer), `wrong_answer`, or `budget`.
+
+Deliberately left out: graders other than substring match, and parallel runs (the local
+server answers one request at a time).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from ..cost.pricing import usd
+from ..errors import AgentError
+from .loop import Run, run_agent
+from .tools import Toolbox
+
+_SEPARATOR = re.compile(r"(?<=\d)[,\u202f_ ](?=\d{3}\b)")
+
+
+def load_tasks(path: str | Path) -> list[dict[str, str]]:
+    """The tasks of a JSONL file, each with `id`, `task` and `expected` (chapter 9)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise AgentError(f"Cannot read the task file {path}: {exc.strerror or exc}", "pass a JSONL file") from exc
+    tasks = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise AgentError(f"{path}:{n} is not JSON ({exc.msg}).", "one JSON object per line") from exc
+        if not isinstance(row, dict) or not all(isinstance(row.get(k), str) for k in ("id", "task", "expected")):
+            raise AgentError(f"{path}:{n} needs string fields id, task and expected.",
+                             '{"id": "m1", "task": "What is 6*7?", "expected": "42"}')
+        tasks.append(row)
+    if not tasks:
+        raise AgentError(f"{path} has no tasks.", "add one JSON object per line")
+    return tasks
+
+
+def normalize(text: str) -> str:
+    return _SEPARATOR.sub("", str(text)).casefold()
+
+
+def succeeded(answer: str, expected: str) -> bool:
+    """`expected` in `answer`, case-insensitive, thousands separators ignored (chapter 9)."""
+    return normalize(expected) in normalize(answer)
+
+
+def failure(run: Run, ok: bool) -> str | None:
+    """The failure class of a run from its steps, None when it succeeded (chapter 9)."""
+    if ok:
+        return None
+    kinds = [r.kind for s in run.steps for r in s.results]
+    if run.stop_reason == "budget":
+        return "budget"
+    if "unknown_tool" in kinds or "denied" in kinds:
+        return "wrong_tool"
+    if "bad_arguments" in kinds:
+        return "bad_arguments"
+    if run.stop_reason == "max_steps":
+        return "loop"
+    if not run.answer.strip():
+        return "gave_up"
+    return "wrong_answer"
+
+
+def evaluate(tasks: list[dict[str, str]], box: Toolbox, *, max_steps: int = 6, mode: str = "auto",
+             price_as: str = "gpt-4o-mini") -> dict[str, Any]:
+    """Run every task and return the CLI's JSON report: success rate, per-task results (chapter 9)."""
+    results = []
+    for t in tasks:
+        start = time.perf_counter()
+        run = run_agent(t["task"], box, max_steps=max_steps, mode=mode)
+        ok = succeeded(run.answer, t["expected"])
+        results.append({"id": t["id"], "answer": run.answer, "steps": len(run.steps), "tool_calls": run.tool_calls,
+                        "valid_tool_calls": run.valid_tool_calls, "success": ok, "failure": failure(run, ok),
+                        "stop_reason": run.stop_reason, "prompt_tokens": run.usage.prompt_tokens,
+                        "completion_tokens": run.usage.completion_tokens,
+                        "usd": round(usd(price_as, run.usage), 8),
+                        "wall_s": round(time.perf_counter() - start, 2),
+                        "tools_used": [r.name for s in run.steps for r in s.results]})
+    return {"success_rate": round(sum(r["success"] for r in results) / len(results), 4), "price_as": price_as,
+            "results": results}
