@@ -132,3 +132,20 @@ def _budget_hook(cfg: config.Settings):
 
 
 env_hook("budget", _budget_hook)
+
+
+# ------------------------------------------------------------------ captured message text is redacted
+def _redact(text: str) -> str:
+    """Message text that tracing captures (only when the OTEL_* switch asks) loses its PII and keys (chapter 8)."""
+    from .guard.redact import redact
+
+    return redact(text)
+
+
+def _install_redactor() -> None:
+    from .telemetry.content import set_content_filter
+
+    set_content_filter(_redact)
+
+
+_install_redactor()

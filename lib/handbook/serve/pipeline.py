@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from .. import telemetry
 from ..llm import client
 from ..rag.answer import Answer, build_prompt, citations
 from ..rag.index import VectorIndex
@@ -51,15 +52,23 @@ class Pipeline:
                 "timeout": self.policy.attempt_timeout_s}
 
     def answer(self, question: str, k: int, on_retry: OnRetry | None = None) -> Answer:
-        """A grounded answer, as `handbook.rag.ask` gives, with retries and fallback (chapter 7)."""
-        hits = self.hits(question, k)
-        prompt = build_prompt(question, hits)
-        reply: Reply = resilience.call(lambda m: client.chat(prompt, model=m or self.model, **self._params()),
-                                       self.policy, self.model, on_retry)
+        """A grounded answer, as `handbook.rag.ask` gives, with retries and fallback (chapter 7).
+
+        Each request is one trace: a root span with the embedding, retrieval and chat spans below it.
+        """
+        with telemetry.root_span("POST /v1/ask", {"http.route": "/v1/ask", "handbook.k": k}):
+            hits = self.hits(question, k)
+            prompt = build_prompt(question, hits)
+            reply: Reply = resilience.call(lambda m: client.chat(prompt, model=m or self.model, **self._params()),
+                                           self.policy, self.model, on_retry)
         return Answer(question, reply.text.strip(), hits, citations(reply.text, len(hits)), reply.usage, reply)
 
     def open_stream(self, question: str, k: int, on_retry: OnRetry | None = None) -> Opened:
         """Retrieve, start the streamed model call and read its first piece (chapter 7)."""
+        with telemetry.root_span("POST /v1/ask", {"http.route": "/v1/ask", "handbook.k": k, "handbook.stream": True}):
+            return self._open(question, k, on_retry)
+
+    def _open(self, question: str, k: int, on_retry: OnRetry | None) -> Opened:
         hits = self.hits(question, k)
         prompt = build_prompt(question, hits)
 
