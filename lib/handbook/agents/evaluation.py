@@ -15,7 +15,6 @@ server answers one request at a time).
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 from ..cost.pricing import usd
 from ..errors import AgentError
+from ..files import read_jsonl
 from .loop import Run, run_agent
 from .tools import Toolbox
 
@@ -31,22 +31,11 @@ _SEPARATOR = re.compile(r"(?<=\d)[,\u202f_ ](?=\d{3}\b)")
 
 def load_tasks(path: str | Path) -> list[dict[str, str]]:
     """The tasks of a JSONL file, each with `id`, `task` and `expected` (chapter 9)."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise AgentError(f"Cannot read the task file {path}: {exc.strerror or exc}", "pass a JSONL file") from exc
-    tasks = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise AgentError(f"{path}:{n} is not JSON ({exc.msg}).", "one JSON object per line") from exc
-        if not isinstance(row, dict) or not all(isinstance(row.get(k), str) for k in ("id", "task", "expected")):
-            raise AgentError(f"{path}:{n} needs string fields id, task and expected.",
+    tasks = read_jsonl(path)  # a missing file or a bad line: DataFileError naming it
+    for n, row in enumerate(tasks, 1):
+        if not all(isinstance(row.get(k), str) for k in ("id", "task", "expected")):
+            raise AgentError(f"{path}: task {n} needs string fields id, task and expected.",
                              '{"id": "m1", "task": "What is 6*7?", "expected": "42"}')
-        tasks.append(row)
     if not tasks:
         raise AgentError(f"{path} has no tasks.", "add one JSON object per line")
     return tasks

@@ -5,8 +5,10 @@ the findings as `Span`s. Patterns are checked, not merely matched: a card number
 the Luhn check, an IBAN the ISO 13616 mod-97 check, an IP address must parse with
 `ipaddress`, so "order 4111 1111 1111 1112" and "version 1.2.3.4.5" stay as they are.
 
-    >>> redact("Mail ana@example.org, card 4111 1111 1111 1111, key sk-abcdefghijklmnopqrstuv12")
-    'Mail <EMAIL>, card <CARD>, key <API_KEY>'
+    >>> redact("Mail ana@example.org, card 4111 1111 1111 1111")
+    'Mail <EMAIL>, card <CARD>'
+
+and an OpenAI key (`sk-` and 20 or more letters, digits, `-` or `_`) becomes `<API_KEY>`.
 
 Kinds: EMAIL, PHONE (international `+` numbers, and national numbers of 9 to 12 digits written
 with separators), IBAN, CARD, IPV4, IPV6, API_KEY (OpenAI `sk-`, AWS `AKIA`, GitHub `ghp_`/
