@@ -30,7 +30,7 @@ help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # ---------------------------------------------------------------- setup (idempotent, quick when done)
-setup: $(STAMP) vendor models onnx ## create .venv, install the lock, vendor browser assets, assemble the model
+setup: $(STAMP) vendor models onnx llama-server ## create .venv, install the lock, vendor browser assets, assemble the model, build llama-server
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,7 +49,7 @@ _assets/vendor/.stamp: package.json package-lock.json
 	cp -r node_modules/@jupyter-widgets/html-manager/dist _assets/vendor/html-manager
 	@touch $@
 
-llama-server: $(STAMP) ## build llama.cpp's batching C++ server for `handbook llm start --parallel N` (skipped when built)
+llama-server: $(STAMP) ## build llama.cpp's batching C++ server (`handbook llm start --parallel N`; ~2 min once, then skipped)
 	@PIP="$(PIP)" scripts/build_llama_server.sh
 
 models: $(STAMP) ## join and verify the local model files (idempotent)

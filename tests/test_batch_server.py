@@ -6,7 +6,8 @@ from handbook.llm import batch_server
 
 
 @pytest.mark.parametrize("parallel, ctx, key, reuse, want, absent", [
-    (8, 4096, None, 0, ["--parallel", "8", "--ctx-size", "32768", "--cont-batching"], ["--api-key", "--cache-reuse"]),
+    (8, 4096, None, 0, ["--parallel", "8", "--ctx-size", "32768", "--cont-batching", "--flash-attn"],
+     ["--api-key", "--cache-reuse"]),
     (2, 2048, "k1", 0, ["--parallel", "2", "--ctx-size", "4096", "--api-key", "k1"], ["--cache-reuse"]),
     (4, 1024, None, 256, ["--cache-reuse", "256", "--ctx-size", "4096"], ["--api-key"]),
 ])
@@ -28,3 +29,13 @@ def test_bad_parallel(parallel):
 def test_binary_override(monkeypatch, tmp_path):
     monkeypatch.setenv("HANDBOOK_LLAMA_SERVER", str(tmp_path / "ls"))
     assert batch_server.binary() == tmp_path / "ls"
+
+
+@pytest.mark.parametrize("port, folder", [(8765, "server"), (8770, "server-8770"), (9000, "server-9000")])
+def test_state_folder_per_port(tmp_path, port, folder):
+    """A second server on another port keeps its own pid file (it never overwrites 8765's)."""
+    from handbook import config
+    from handbook.llm import server
+
+    cfg = config.local_settings(port, env={"HANDBOOK_HOME": str(tmp_path)})
+    assert server._dir(cfg) == tmp_path / folder

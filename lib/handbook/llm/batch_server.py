@@ -3,15 +3,16 @@
 `handbook llm start --parallel N` (N > 1) runs this instead of the default
 single-slot Python server: `llama-server` batches the decode steps of up to N
 requests (continuous batching), so a class shares one model copy. The binary
-is built at setup by `scripts/build_llama_server.sh` (server target only,
-native CPU flags, AMX off) into `~/.cache/handbook/llama-server/bin/`.
+is built at setup by `scripts/build_llama_server.sh` (the server target only, linked
+against the libraries the llama-cpp-python wheel compiled) into
+`~/.cache/handbook/llama-server/<version>/bin/`.
 
 The process is started through `python -m handbook.llm.batch_server ARGS`,
 which installs the no-AMX seccomp filter (see `no_amx`) and then execs the
 binary, so the filter holds in the C++ process too.
 
     command("/m.gguf", alias="qwen", port=8766, parallel=8, ctx=4096, threads=2)
-    -> [..., "--parallel", "8", "--ctx-size", "32768", "--cont-batching", ...]
+    -> [..., "--parallel", "8", "--ctx-size", "32768", "--cont-batching", ..., "--flash-attn", "on"]
 
 Deliberately left out: serving several models from one process (llama-server
 serves one model; the default model is used), GPU offload, supervision.
@@ -24,6 +25,7 @@ import sys
 from pathlib import Path
 
 PROCESS = "handbook.llm.batch_server"
+VERSION = "0.3.36"  # the llama-cpp-python release whose llama.cpp sources and libraries it uses
 
 
 def binary() -> Path:
@@ -32,7 +34,7 @@ def binary() -> Path:
     if env:
         return Path(env)
     root = Path(os.environ.get("HANDBOOK_SERVER_CACHE", Path.home() / ".cache/handbook/llama-server"))
-    return root / "bin" / "llama-server"
+    return root / VERSION / "bin" / "llama-server"
 
 
 def command(model: str, *, alias: str, port: int, parallel: int, ctx: int, threads: int,
@@ -42,7 +44,10 @@ def command(model: str, *, alias: str, port: int, parallel: int, ctx: int, threa
         raise ValueError(f"parallel must be >= 1, got {parallel}")
     args = [str(binary()), "--model", model, "--alias", alias, "--host", host, "--port", str(port),
             "--parallel", str(parallel), "--ctx-size", str(ctx * parallel), "--cont-batching",
-            "--threads", str(threads), "--threads-batch", str(threads), "--no-webui"]
+            "--threads", str(threads), "--threads-batch", str(threads), "--no-webui",
+            # flash attention: measured on 2 cores, 8 requests at once took 0.55-0.59 of the
+            # time they take one after another with it, 0.65-0.69 without (bench/bench_batching.py)
+            "--flash-attn", "on"]
     if cache_reuse:
         args += ["--cache-reuse", str(cache_reuse)]
     if api_key:

@@ -53,7 +53,9 @@ class Status:
 
 
 def _dir(cfg: config.Settings) -> Path:
-    d = cfg.home / "server"
+    # One state folder per port, so a second server (say a batching one on 8770) never
+    # overwrites the pid file of the default one on 8765.
+    d = cfg.home / ("server" if cfg.port == config.DEFAULT_PORT else f"server-{cfg.port}")
     d.mkdir(parents=True, exist_ok=True)
     return d
 
