@@ -177,3 +177,45 @@ def test_cli_errors(argv, needle, capsys, tmp_path, monkeypatch):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err and "fix:" in err and "Traceback" not in err
+
+
+def test_rows_page_past_one_batch_and_stats_count_every_source(uri, request):
+    store = open_store(uri, _coll(request), HashEmbedder())
+    ingest(store, _docs(30))
+    rows = list(store.rows(["source"], batch=7))  # many pages: no query-limit cap
+    assert len(rows) == store.count() > 7
+    assert store.stats()["sources"] == 30
+
+
+def test_recorded_model_is_used_without_an_embedder(uri, request):
+    ingest(open_store(uri, _coll(request), HashEmbedder("hash-32", 32)), _docs())
+    from handbook.rag import store as store_mod
+
+    seen = []
+    orig = store_mod.embedder_for
+    store_mod.embedder_for = lambda m: seen.append(m) or HashEmbedder(m, 32)
+    try:
+        reopened = open_store(uri, _coll(request), create=False)
+    finally:
+        store_mod.embedder_for = orig
+    assert seen == ["hash-32"] and reopened.model == "hash-32"
+
+
+def test_close_frees_the_file_for_another_process(tmp_path):
+    path = str(tmp_path / "c.db")
+    store = open_store(path, "c", HashEmbedder())
+    ingest(store, _docs())
+    store.close()
+    code = ("import sys; sys.path[:0]=['tests']; from test_store import HashEmbedder; "
+            f"from handbook.rag.store import open_store; print(open_store({path!r}, 'c', HashEmbedder()).count())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and int(out.stdout.split()[-1]) > 0, out.stderr[-300:]
+
+
+def test_model_id_names_the_backend():
+    from handbook.rag.store import embedder_for, model_id
+
+    assert model_id(Embedder(backend="torch")) == "all-MiniLM-L6-v2"
+    onnx = Embedder(backend="onnx")
+    assert model_id(onnx) == "all-MiniLM-L6-v2+onnx-int8"
+    assert embedder_for(model_id(onnx)).backend == "onnx" and embedder_for("all-MiniLM-L6-v2").backend == "torch"

@@ -14,7 +14,7 @@ The house, ground floor first; each floor imports only the floors below it:
     llm/        chapter 1             the client (the only HTTP to a model), local server, tokens, model files
     cost/       chapter 5             prices, estimates, budgets, response cache, the call trace
     prompts/    chapter 2             templates, structured output, the experiment engine, variants
-    rag/        chapter 3             documents, chunks, embeddings, FAISS index, search, answers
+    rag/        chapter 3             documents, chunks, embeddings, FAISS index, Milvus store, search, answers
     evaluate/   chapter 4             retrieval and answer metrics, TREC files, judge, monitoring
     finetune/   chapter 6             datasets, training cost, before/after
     classroom/                        preflight checks for learners and instructors
@@ -58,6 +58,9 @@ PUBLIC = {
     "build_index": ("handbook.rag.index", "build"),
     "load_index": ("handbook.rag.index", "load"),
     "retrieve": ("handbook.rag.search", "retrieve"),
+    "open_store": ("handbook.rag.store", "open_store"),
+    "ingest": ("handbook.rag.ingest", "ingest"),
+    "migrate": ("handbook.rag.ingest", "migrate"),
     "render": ("handbook.prompts.templates", "render"),
     "chat": ("handbook.llm.client", "chat"),
     "stream": ("handbook.llm.client", "stream"),
@@ -70,8 +73,8 @@ PUBLIC = {
     "Trace": ("handbook.cost.trace", "Trace"),
 }
 __all__ = ["Chunk", "Document", "Embedder", "HandbookError", "Hit", "RenderedPrompt", "Reply", "Request", "Trace",
-           "Usage", "ask", "build_index", "chat", "chunk", "count_messages", "count_tokens", "estimate",
-           "load_documents", "load_index", "render", "retrieve", "settings", "stream", "usd", "use"]
+           "Usage", "ask", "build_index", "chat", "chunk", "count_messages", "count_tokens", "estimate", "ingest",
+           "load_documents", "load_index", "migrate", "open_store", "render", "retrieve", "settings", "stream", "usd", "use"]
 
 if TYPE_CHECKING:  # for editors and type checkers; at run time __getattr__ imports on first use
     from .config import settings
@@ -88,7 +91,9 @@ if TYPE_CHECKING:  # for editors and type checkers; at run time __getattr__ impo
     from .rag.embeddings import Embedder
     from .rag.index import build as build_index
     from .rag.index import load as load_index
+    from .rag.ingest import ingest, migrate
     from .rag.search import retrieve
+    from .rag.store import open_store
     from .records import Chunk, Document, Hit, RenderedPrompt, Reply, Request, Usage
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from ..records import Chunk, Document
 from .chunking import chunk
 from .embeddings import Embedder
-from .store import Store, open_store
+from .store import Store, _client, embedder_for, open_store
 
 
 def ingest(store: Store, docs: Iterable[Document], *, size: int = 200, overlap: int = 40,
@@ -41,9 +41,8 @@ def ingest(store: Store, docs: Iterable[Document], *, size: int = 200, overlap: 
 
 
 def _all_chunks(store: Store) -> dict[str, list[tuple[Chunk, str, str]]]:
-    rows = store.client.query(store.collection, filter="", limit=16384,
-                              output_fields=["source", "text", "start", "end", "start_line", "end_line",
-                                             "section", "position", "tenant", "date"])
+    rows = list(store.rows(["source", "text", "start", "end", "start_line", "end_line", "section",
+                            "position", "tenant", "date"]))
     by_source: dict[str, list] = defaultdict(list)
     for r in sorted(rows, key=lambda r: (r["source"], r["position"])):
         c = Chunk(r["source"], r["text"], r["start"], r["end"], r["start_line"], r["end_line"], r["section"])
@@ -64,12 +63,10 @@ def migrate(uri: str, alias: str, old: str, new: str, embedder: Embedder,
         client.alter_alias(new, alias)
     else:
         client.create_alias(new, alias)
-    return Store(client, alias, embedder)
+    return Store(client, alias, embedder, uri)
 
 
 def _same(uri: str, collection: str) -> Embedder:
     """An embedder for the model a collection was built with (chapter 3)."""
-    from .store import _client
-
     props = _client(uri).describe_collection(collection).get("properties", {})
-    return Embedder(props.get("handbook.model"))
+    return embedder_for(props.get("handbook.model", ""))

@@ -19,6 +19,7 @@ authentication (pass `token=` to MilvusClient yourself for a secured server).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 from ..errors import StoreError, StoreMismatchError
 from ..records import Chunk, Hit
@@ -54,11 +55,26 @@ def content_hash(text: str) -> str:
 class Store:
     """One Milvus collection of chunks embedded by one model (chapter 3)."""
 
-    def __init__(self, client, collection: str, embedder: Embedder):
-        self.client, self.collection, self.embedder = client, collection, embedder
+    index_type, index_params = "FLAT", {}  # HNSW, IVF_FLAT... on a server (chapter 3)
+
+    def __init__(self, client, collection: str, embedder: Embedder, uri: str = ""):
+        self.client, self.collection, self.embedder, self.uri = client, collection, embedder, uri
+        self.model = model_id(embedder)
 
     def __repr__(self) -> str:
         return f"Store({self.collection!r}, {self.embedder.name})"
+
+    def close(self) -> None:
+        """Close the connection; for a Milvus Lite file, free it for another process (chapter 3).
+
+        Milvus Lite serves a `.db` file from a gRPC server in a thread of the
+        process that opened it, which holds a lock on the file until released.
+        """
+        self.client.close()
+        if self.uri.endswith(".db"):
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(self.uri)
 
     # ------------------------------------------------------------------ schema
     def _create(self, name: str) -> None:
@@ -76,10 +92,10 @@ class Store:
         s.add_function(Function(name="bm25", function_type=FunctionType.BM25,
                                 input_field_names=["text"], output_field_names=["sparse"]))
         ip = self.client.prepare_index_params()
-        ip.add_index("vector", index_type="FLAT", metric_type="IP")
+        ip.add_index("vector", index_type=self.index_type, metric_type="IP", params=self.index_params)
         ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
         self.client.create_collection(name, schema=s, index_params=ip, properties={
-            "handbook.model": self.embedder.name, "handbook.dim": str(self.embedder.dim)})
+            "handbook.model": self.model, "handbook.dim": str(self.embedder.dim)})
 
     def info(self) -> dict:
         """The collection's model and dimension, as recorded when it was made (chapter 3)."""
@@ -91,10 +107,10 @@ class Store:
     def check(self) -> None:
         """Refuse an embedder whose model or dimension differs from the collection's (chapter 3)."""
         info = self.info()
-        if info["model"] != self.embedder.name or info["dim"] != self.embedder.dim:
+        if info["model"] != self.model or info["dim"] != self.embedder.dim:
             raise StoreMismatchError(
                 f"Collection {self.collection!r} was built with {info['model']} ({info['dim']} dimensions), "
-                f"this store embeds with {self.embedder.name} ({self.embedder.dim}): vectors would not compare.",
+                f"this store embeds with {self.model} ({self.embedder.dim}): vectors would not compare.",
                 f"open it with Embedder({info['model']!r}), or migrate it: migrate(store, new_embedder)")
 
     # ------------------------------------------------------------------ writing
@@ -102,7 +118,7 @@ class Store:
         vecs = self.embedder.embed([c.embed_text for c in chunks], progress=False)
         return [{"id": content_hash(f"{c.source}\x00{i}\x00{c.text}")[:40], "text": c.text[:16000],
                  "source": c.source, "section": c.heading[:1000], "position": i,
-                 "content_hash": content_hash(c.text), "model": self.embedder.name,
+                 "content_hash": content_hash(c.text), "model": self.model,
                  "tenant": tenant, "date": date, "start": c.start, "end": c.end,
                  "start_line": c.start_line, "end_line": c.end_line, "vector": v.tolist()}
                 for i, (c, v) in enumerate(zip(chunks, vecs, strict=True))]
@@ -143,10 +159,24 @@ class Store:
         r = self._call(self.client.query, self.collection, filter=where, output_fields=["count(*)"])
         return int(r[0]["count(*)"])
 
+    def rows(self, fields: list[str], where: str = "", batch: int = 1000) -> Iterator[dict]:
+        """Every row matching `where`, paged by a query iterator: no 16,384-row cap (chapter 3).
+
+        A plain `query` on a Milvus server returns at most 16,384 rows (offset
+        plus limit); the iterator pages through any number.
+        """
+        it = self._call(self.client.query_iterator, self.collection, batch_size=batch, filter=where,
+                        output_fields=fields)
+        try:
+            while page := it.next():
+                yield from page
+        finally:
+            it.close()
+
     def stats(self) -> dict:
         """Chunks, distinct sources, model and dimension (chapter 3)."""
-        rows = self.client.query(self.collection, filter="", output_fields=["source"], limit=16384)
-        return {"chunks": self.count(), "sources": len({r["source"] for r in rows}), **self.info()}
+        sources = {r["source"] for r in self.rows(["source"])}
+        return {"chunks": self.count(), "sources": len(sources), **self.info()}
 
     def search(self, query: str, k: int = 5, where: str = "", mode: str = "dense") -> list[Hit]:
         """Dense, BM25 (Milvus's own) or hybrid (RRF in Milvus) search, pre-filtered by `where` (chapter 3)."""
@@ -177,20 +207,44 @@ class Store:
         return hits
 
 
+def model_id(embedder: Embedder) -> str:
+    """The name a collection records for its embedder: model plus a non-default backend (chapter 3).
+
+    The int8 ONNX export gives slightly different vectors from PyTorch's, so a
+    collection built with one must not be searched with the other.
+    """
+    backend = getattr(embedder, "backend", "torch")
+    return embedder.name if backend == "torch" else f"{embedder.name}+{backend}-int8"
+
+
+def embedder_for(model: str) -> Embedder:
+    """The Embedder of a recorded `model_id` (chapter 3)."""
+    name, _, backend = model.partition("+")
+    return Embedder(name, backend=backend.removesuffix("-int8") or "torch")
+
+
 def _q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def open_store(uri: str, collection: str = COLLECTION, embedder: Embedder | None = None,
                create: bool = True) -> Store:
-    """Open (or create) a collection at a Milvus Lite path or a server URI (chapter 3)."""
+    """Open (or create) a collection or alias at a Milvus Lite path or a server URI (chapter 3).
+
+    Without `embedder`, an existing collection is searched with the model it
+    records (so readers of an alias follow a migration), a new one with the
+    default; an explicit embedder of another model or dimension is refused.
+    """
     client = _client(str(uri))
-    store = Store(client, collection, embedder or default_embedder())
     try:
-        exists = client.has_collection(collection)
+        exists = client.has_collection(collection)  # true for an alias too
     except Exception as exc:
         raise StoreError(f"Cannot reach Milvus at {uri}: {str(exc).splitlines()[0][:200]}",
                          "start the server or check host and port") from None
+    if embedder is None and exists:
+        props = client.describe_collection(collection).get("properties", {})
+        embedder = embedder_for(props["handbook.model"]) if "handbook.model" in props else None
+    store = Store(client, collection, embedder or default_embedder(), str(uri))
     if not exists:
         if not create:
             raise StoreError(f"No collection {collection!r} at {uri}.", f"ingest first: handbook db add DIR --db {uri}")
