@@ -69,3 +69,22 @@ def test_onnx_path_does_not_import_torch(onnx_file):
             f"print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_index_manifest_records_the_backend_and_the_cli_follows_it(tmp_path, monkeypatch):
+    from handbook.cli import rag as cli_rag
+    from handbook.rag import index
+    from handbook.records import Chunk
+
+    class Fake(Embedder):
+        dim = 3
+
+        def embed(self, texts, progress=True, use_cache=True):
+            return np.ones((len(texts), 3), dtype=np.float32) / np.sqrt(3)
+
+    built = index.build([Chunk("a.md", "t", 0, 1, 1, 1, "")], Fake(backend="onnx"), progress=False)
+    assert built.manifest["backend"] == "onnx"
+    monkeypatch.delenv("HANDBOOK_EMBED_BACKEND", raising=False)
+    assert cli_rag._embedder("torch").backend == "torch"
+    monkeypatch.setattr("handbook.rag.onnx_embed.onnx_path", lambda name: tmp_path / "missing.onnx")
+    assert cli_rag._embedder(None).backend == "torch"  # no export: torch

@@ -28,6 +28,9 @@ def register(sub) -> None:
     p.add_argument("--chunk-size", type=int, default=200, metavar="N", help="tokens per chunk (default 200)")
     p.add_argument("--overlap", type=int, default=40, metavar="N", help="tokens shared by neighbours (default 40)")
     p.add_argument("--kind", choices=("flat", "ivf", "hnsw"), default="flat", help="FAISS index type (default flat)")
+    p.add_argument("--backend", choices=("onnx", "torch"), default=None,
+                   help="embedding runtime (default: HANDBOOK_EMBED_BACKEND, else onnx when `make onnx` has "
+                   "exported it, else torch); search and ask reuse the one the index records")
     p.set_defaults(func=_index)
 
     s = sub.add_parser("search", help="search an index (one query, or a TSV of queries into a TREC run)",
@@ -68,12 +71,25 @@ def _index(args) -> int:
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     chunks = chunking.chunk(docs, args.chunk_size, args.overlap)
-    built = index.build(chunks, kind=args.kind, chunking={"size": args.chunk_size, "overlap": args.overlap},
+    built = index.build(chunks, _embedder(args.backend), kind=args.kind, chunking={"size": args.chunk_size, "overlap": args.overlap},
                         progress=sys.stderr.isatty())
     built.save(args.index)
     print(f"indexed {len(docs)} documents ({len(docs.skipped)} skipped) into {len(chunks)} chunks "
-          f"-> {args.index} [{built.manifest['kind']}, {built.model}, d={built.dim}]")
+          f"-> {args.index} [{built.manifest['kind']}, {built.model} ({built.manifest['backend']}), d={built.dim}]")
     return 0
+
+
+def _embedder(backend: str | None):
+    """The CLI's embedder: the int8 ONNX export when it exists (torch-free, fast cold start), else torch."""
+    import os
+
+    from ..rag.embeddings import DEFAULT_MODEL, Embedder
+    from ..rag.onnx_embed import onnx_path
+
+    backend = backend or os.environ.get("HANDBOOK_EMBED_BACKEND")
+    if backend is None:
+        backend = "onnx" if onnx_path(DEFAULT_MODEL).exists() else "torch"
+    return Embedder(backend=backend)
 
 
 def _read_queries(path: str) -> list[tuple[str, str]]:
@@ -103,13 +119,14 @@ def _search(args) -> int:
     if args.queries and not args.run and not args.json:
         raise HandbookError("--queries needs --run OUT (or --json).", "add --run run.trec")
     ix = index.load(args.index)
+    emb = _embedder(ix.manifest.get("backend", "torch"))  # the runtime the index was built with
     if args.k is None:
         args.k = min(DEFAULT_K, len(ix))
     if args.queries:
         tag = args.tag or args.mode
         rows, results = [], {}
         for qid, text in _read_queries(args.queries):
-            hits = search.retrieve(ix, text, args.k, args.mode)
+            hits = search.retrieve(ix, text, args.k, args.mode, emb)
             results[qid] = [h.as_dict() for h in hits]
             seen: set[str] = set()
             rank = 0
@@ -125,7 +142,7 @@ def _search(args) -> int:
         if args.json:
             print(json.dumps(results, indent=2, ensure_ascii=False))
         return 0
-    hits = search.retrieve(ix, args.query, args.k, args.mode)
+    hits = search.retrieve(ix, args.query, args.k, args.mode, emb)
     if args.json:
         print(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
         return 0
@@ -147,7 +164,9 @@ def _ask(args) -> int:
     from ..rag.answer import ask
 
     ix = index.load(args.index)
-    answer = ask(args.question, ix, args.k, mode=args.mode, model=args.model, max_tokens=args.max_tokens)
+    answer = ask(args.question, ix, args.k, mode=args.mode, embedder=_embedder(ix.manifest.get("backend", "torch")),
+                 model=args.model,
+                 max_tokens=args.max_tokens)
     print(answer.text)
     print("\nSources:")
     for n, h in enumerate(answer.sources, start=1):

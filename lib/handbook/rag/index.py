@@ -138,7 +138,9 @@ def build(chunks: list[Chunk], embedder: Embedder | None = None, kind: str = "fl
         raise VectorIndexError("No chunks to index.", "load some documents and chunk them first")
     embedder = embedder or default_embedder()
     vectors = embedder.embed([c.embed_text for c in chunks], progress=progress)
-    return from_vectors(vectors, chunks, embedder.name, kind=kind, chunking=chunking, **params)
+    built = from_vectors(vectors, chunks, embedder.name, kind=kind, chunking=chunking, **params)
+    built.manifest["backend"] = getattr(embedder, "backend", "torch")  # which runtime made the vectors
+    return built
 
 
 def from_vectors(vectors: np.ndarray, chunks: list[Chunk], model: str, kind: str = "flat", *,
