@@ -88,3 +88,10 @@ def test_index_manifest_records_the_backend_and_the_cli_follows_it(tmp_path, mon
     assert cli_rag._embedder("torch").backend == "torch"
     monkeypatch.setattr("handbook.rag.onnx_embed.onnx_path", lambda name: tmp_path / "missing.onnx")
     assert cli_rag._embedder(None).backend == "torch"  # no export: torch
+
+
+def test_cli_search_imports_only_its_own_topic():
+    code = ("import sys; from handbook.cli import main; rc = main(['search', '--index', 'nowhere', 'q']); "
+            "print(rc, sorted(m for m in ('handbook.agents', 'handbook.classroom', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[-2] == "2 []"

@@ -21,7 +21,13 @@ COMMANDS = ("llm", "doctor", "prompts", "rag", "db", "evaluate", "cost", "finetu
             "mcp")
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Subcommands registered by a module of another name; every other module registers its own name.
+OWNER = {"index": "rag", "search": "rag", "ask": "rag", "tokens": "cost", "prices": "cost", "eval": "evaluate",
+         "trace": "evaluate"}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with `only` one topic module's subcommands (a fast start: no other imports)."""
     parser = argparse.ArgumentParser(
         prog="handbook",
         description="Tools of The GenAI Engineering Handbook: the local LLM server, preflight checks, "
@@ -31,12 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        importlib.import_module(f"{__name__}.{name}").register(sub)
+        if only is None or name == only:
+            importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    owner = OWNER.get(argv[0], argv[0]) if argv else None
+    args = build_parser(owner if owner in COMMANDS else None).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except HandbookError as exc:
