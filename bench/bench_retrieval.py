@@ -91,6 +91,14 @@ def main() -> int:
                          "hit@5": round(h5, 3), "MRR@10": round(mrr, 3),
                          "rerank s/query": round(lat, 2) if lat is not None else None})
             print(f"{name:7} {mode:13} hit@5 {h5:.3f}  MRR@10 {mrr:.3f}", file=sys.stderr, flush=True)
+    sets = {r["set"] for r in rows}
+    if len(sets) > 1:  # pooled question by question: a mean weighted by each set's size
+        for mode in dict.fromkeys(r["mode"] for r in rows):
+            part = [r for r in rows if r["mode"] == mode]
+            n = sum(r["questions"] for r in part)
+            rows.append({"set": "both", "questions": n, "chunks": sum(r["chunks"] for r in part), "mode": mode,
+                         **{m: round(sum(r[m] * r["questions"] for r in part) / n, 3) for m in ("hit@5", "MRR@10")},
+                         "rerank s/query": None})
     print(f"Retrieval quality ({args.backend} embeddings), first relevant chunk in the top 10, "
           f"rerank depth {args.rerank_depth}")
     print(f"{'set':7} {'n':>3} {'chunks':>6}  {'mode':13} {'hit@5':>6} {'MRR@10':>6}  {'rerank s/query':>14}")

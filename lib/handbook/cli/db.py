@@ -44,13 +44,20 @@ def register(sub) -> None:
 
 
 def _add(args) -> int:
+    from ..errors import StoreError
     from ..rag import load_documents
     from ..rag.ingest import ingest
     from ..rag.store import open_store
+    from .rag import _embedder
 
     if not Path(args.dir).is_dir():
         raise CorpusError(f"{args.dir} is not a folder.", "pass an existing folder of .md/.txt/.rst files")
-    store = open_store(args.db, args.collection)
+    try:  # an existing collection keeps the model it records; a new one gets the CLI's (ONNX if exported)
+        store = open_store(args.db, args.collection, create=False)
+    except StoreError as exc:
+        if "No collection" not in exc.message:
+            raise
+        store = open_store(args.db, args.collection, embedder=_embedder(None))
     print(json.dumps(ingest(store, load_documents(args.dir), progress=True)))
     return 0
 

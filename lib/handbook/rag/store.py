@@ -40,6 +40,10 @@ def _client(uri: str):
     if "://" not in uri and not uri.endswith(".db"):
         raise StoreError(f"{uri!r} is neither a Milvus Lite file (*.db) nor a server URI.",
                          "pass a path ending in .db, or http://host:19530")
+    if uri.endswith(".db") and "://" not in uri:
+        from pathlib import Path
+
+        Path(uri).expanduser().parent.mkdir(parents=True, exist_ok=True)  # Milvus Lite wants the folder
     try:
         return MilvusClient(uri, timeout=5)
     except Exception as exc:  # pymilvus raises its own MilvusException or a gRPC error
