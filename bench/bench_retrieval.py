@@ -88,7 +88,7 @@ def main() -> int:
             h5, mrr = score(ranked, rel)
             lat = statistics.median(latency) if mode.endswith("rerank") else None
             rows.append({"set": name, "questions": len(questions), "chunks": len(chunks), "mode": mode,
-                         "hit@5": round(h5, 3), "MRR@10": round(mrr, 3),
+                         "hit@5": h5, "MRR@10": mrr,
                          "rerank s/query": round(lat, 2) if lat is not None else None})
             print(f"{name:7} {mode:13} hit@5 {h5:.3f}  MRR@10 {mrr:.3f}", file=sys.stderr, flush=True)
     sets = {r["set"] for r in rows}
@@ -97,7 +97,7 @@ def main() -> int:
             part = [r for r in rows if r["mode"] == mode]
             n = sum(r["questions"] for r in part)
             rows.append({"set": "both", "questions": n, "chunks": sum(r["chunks"] for r in part), "mode": mode,
-                         **{m: round(sum(r[m] * r["questions"] for r in part) / n, 3) for m in ("hit@5", "MRR@10")},
+                         **{m: sum(r[m] * r["questions"] for r in part) / n for m in ("hit@5", "MRR@10")},
                          "rerank s/query": None})
     print(f"Retrieval quality ({args.backend} embeddings), first relevant chunk in the top 10, "
           f"rerank depth {args.rerank_depth}")
