@@ -219,3 +219,10 @@ def test_model_id_names_the_backend():
     onnx = Embedder(backend="onnx")
     assert model_id(onnx) == "all-MiniLM-L6-v2+onnx-int8"
     assert embedder_for(model_id(onnx)).backend == "onnx" and embedder_for("all-MiniLM-L6-v2").backend == "torch"
+
+
+def test_hnsw_index_type(uri, request):
+    store = open_store(uri, _coll(request), HashEmbedder(), index_type="HNSW", index_params={"M": 8})
+    ingest(store, _docs(10))
+    assert store.client.describe_index(store.collection, "vector")["index_type"] == "HNSW"
+    assert [h.source for h in store.search("sorting lists number 7", k=1)] == ["doc7.md"]

@@ -59,7 +59,7 @@ def content_hash(text: str) -> str:
 class Store:
     """One Milvus collection of chunks embedded by one model (chapter 3)."""
 
-    index_type, index_params = "FLAT", {}  # HNSW, IVF_FLAT... on a server (chapter 3)
+    index_type, index_params = "FLAT", {}  # set by open_store when it creates a collection
 
     def __init__(self, client, collection: str, embedder: Embedder, uri: str = ""):
         self.client, self.collection, self.embedder, self.uri = client, collection, embedder, uri
@@ -232,12 +232,14 @@ def _q(s: str) -> str:
 
 
 def open_store(uri: str, collection: str = COLLECTION, embedder: Embedder | None = None,
-               create: bool = True) -> Store:
+               create: bool = True, index_type: str = "FLAT", index_params: dict | None = None) -> Store:
     """Open (or create) a collection or alias at a Milvus Lite path or a server URI (chapter 3).
 
     Without `embedder`, an existing collection is searched with the model it
     records (so readers of an alias follow a migration), a new one with the
     default; an explicit embedder of another model or dimension is refused.
+    `index_type` (FLAT, HNSW, IVF_FLAT, ...; DISKANN on a server) and its
+    `index_params` apply when the collection is created.
     """
     client = _client(str(uri))
     try:
@@ -249,6 +251,7 @@ def open_store(uri: str, collection: str = COLLECTION, embedder: Embedder | None
         props = client.describe_collection(collection).get("properties", {})
         embedder = embedder_for(props["handbook.model"]) if "handbook.model" in props else None
     store = Store(client, collection, embedder or default_embedder(), str(uri))
+    store.index_type, store.index_params = index_type, dict(index_params or {})
     if not exists:
         if not create:
             raise StoreError(f"No collection {collection!r} at {uri}.", f"ingest first: handbook db add DIR --db {uri}")
