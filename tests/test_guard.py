@@ -241,3 +241,8 @@ def test_cli_exit_codes(tmp_path, scripted, capsys):
     ("Sorry for the wait: here is how.", True)])
 def test_refusal_judge(reply, is_refusal):
     assert refused(reply) is is_refusal
+
+
+def test_ask_refuses_an_unknown_defence_before_loading_the_index(tmp_path, capsys):
+    assert main(["ask", "What?", "--index", str(tmp_path / "none"), "--defence", "magic"]) == 2
+    assert "Unknown defence" in capsys.readouterr().err
