@@ -247,3 +247,13 @@ def test_refusal_judge(reply, is_refusal):
 def test_ask_refuses_an_unknown_defence_before_loading_the_index(tmp_path, capsys):
     assert main(["ask", "What?", "--index", str(tmp_path / "none"), "--defence", "magic"]) == 2
     assert "Unknown defence" in capsys.readouterr().err
+
+
+def test_log_lines_are_redacted_by_the_filter():
+    import logging
+
+    from handbook.guard.redact import RedactFilter
+
+    record = logging.LogRecord("handbook.serve", logging.INFO, __file__, 1, "user %s paid with %s",
+                               ("ana@example.org", "4111 1111 1111 1111"), None)
+    assert RedactFilter().filter(record) and record.getMessage() == "user <EMAIL> paid with <CARD>"

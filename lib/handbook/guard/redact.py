@@ -16,17 +16,19 @@ with separators), IBAN, CARD, IPV4, IPV6, API_KEY (OpenAI `sk-`, AWS `AKIA`, Git
 
 Deliberately left out: names, addresses and other free-text personal data (they need a
 named-entity model, chapter 8 compares one), national ID numbers, and any network or model
-call. The module imports only `re` and `ipaddress`, so a tracer or a logger can call it on
-every line.
+call. The module imports only `re`, `ipaddress` and `logging`, so a tracer or a logger can
+call it on every line; `RedactFilter` is the logging side (`handbook serve` installs it on its
+log handlers).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 from dataclasses import dataclass
 
-__all__ = ["KINDS", "Span", "find", "redact", "luhn_ok", "iban_ok"]
+__all__ = ["KINDS", "Span", "find", "redact", "luhn_ok", "iban_ok", "RedactFilter"]
 
 
 @dataclass(frozen=True)
@@ -136,3 +138,17 @@ def redact(text: str, kinds: tuple[str, ...] = KINDS) -> str:
 def redact_messages(messages: list[dict[str, str]]) -> list[dict[str, str]]:
     """Chat messages with every `content` redacted, roles kept: redaction applied to a prompt (chapter 8)."""
     return [{**m, "content": redact(m.get("content") or "")} for m in messages]
+
+
+class RedactFilter(logging.Filter):
+    """A logging filter that redacts each record's formatted message before any handler writes it (chapter 8).
+
+        handler.addFilter(RedactFilter())
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
