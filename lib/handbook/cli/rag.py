@@ -58,6 +58,8 @@ def register(sub) -> None:
     a.add_argument("--hybrid", action="store_const", dest="mode", const="hybrid", help="hybrid retrieval")
     a.add_argument("--model", default=None, help="chat model (default: HANDBOOK_MODEL or the local default)")
     a.add_argument("--max-tokens", type=int, default=200, help="answer length limit (default 200)")
+    a.add_argument("--defence", default="none", metavar="none|all|NAME[,NAME]",
+                   help="injection defences (chapter 8): spotlight, hierarchy, sandwich, output-check, detector")
     a.set_defaults(func=_ask, mode="dense")
 
 
@@ -160,13 +162,26 @@ def _cost(model: str, usage) -> str:
 
 
 def _ask(args) -> int:
+    from ..guard import defences
     from ..rag import index
     from ..rag.answer import ask
 
+    defences(args.defence)  # unknown names fail before the index loads
     ix = index.load(args.index)
-    answer = ask(args.question, ix, args.k, mode=args.mode, embedder=_embedder(ix.manifest.get("backend", "torch")),
-                 model=args.model,
-                 max_tokens=args.max_tokens)
+    emb = _embedder(ix.manifest.get("backend", "torch"))
+    if args.defence == "none":
+        answer = ask(args.question, ix, args.k, mode=args.mode, embedder=emb, model=args.model,
+                     max_tokens=args.max_tokens)
+    else:
+        from ..guard.answer import guarded_ask
+
+        g = guarded_ask(args.question, ix, args.k, defence=args.defence, mode=args.mode, embedder=emb,
+                        model=args.model, max_tokens=args.max_tokens)
+        answer = g.answer
+        for reason in g.blocked:
+            print(f"guard: blocked ({reason})", file=sys.stderr)
+        for n in g.dropped:
+            print(f"guard: source {n} dropped by the detector", file=sys.stderr)
     print(answer.text)
     print("\nSources:")
     for n, h in enumerate(answer.sources, start=1):

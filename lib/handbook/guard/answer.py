@@ -99,11 +99,11 @@ def guarded_answer(question: str, hits: list[Hit], defence: str = "none", *, mod
 
 
 def guarded_ask(question: str, index, k: int = 4, *, defence: str = "none", mode: str = "dense",
-                model: str | None = None, max_tokens: int = 200) -> Guarded:
+                embedder=None, model: str | None = None, max_tokens: int = 200) -> Guarded:
     """`handbook.rag.ask` with defences: retrieve, then `guarded_answer` (chapter 8)."""
     from ..rag.search import retrieve
 
-    hits = retrieve(index, question, min(k, len(index)), mode)
+    hits = retrieve(index, question, min(k, len(index)), mode, embedder)
     return guarded_answer(question, hits, defence, model=model, max_tokens=max_tokens)
 
 

@@ -5,7 +5,8 @@ the one a hurried developer writes, and a safe one:
 
     sink       unsafe                           safe
     HTML       f"<p>{text}</p>"                 html.escape, then the fixed tags
-    Markdown   text as is (links, images)       links and images only to allow-listed hosts
+    Markdown   text as is (links, images)       raw HTML escaped; links and images only to
+                                                allow-listed hosts
     SQL        f"... WHERE name = '{text}'"     a parameterised query (`?` placeholders)
     shell      subprocess(f"... {text}", shell)  argv from an allow-list, no shell (`shlex`)
 
@@ -60,7 +61,13 @@ def render_markdown_unsafe(text: str) -> str:
 
 
 def render_markdown_safe(text: str, allowed_hosts: tuple[str, ...] = ()) -> str:
-    """Markdown with links and images to hosts off the allow-list reduced to their text (chapter 8)."""
+    """Markdown with raw HTML escaped and links and images to hosts off the allow-list reduced to their text (chapter 8).
+
+    Most Markdown renderers pass raw HTML through, so `<img onerror=...>` in a reply would run;
+    escaping `<`, `>` and `&` shows it as text instead.
+    """
+    text = html.escape(text, quote=False)
+
     def keep(m: re.Match) -> str:
         bang, label, url = m.groups()
         if link_allowed(url, allowed_hosts):

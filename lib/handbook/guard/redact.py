@@ -16,17 +16,19 @@ with separators), IBAN, CARD, IPV4, IPV6, API_KEY (OpenAI `sk-`, AWS `AKIA`, Git
 
 Deliberately left out: names, addresses and other free-text personal data (they need a
 named-entity model, chapter 8 compares one), national ID numbers, and any network or model
-call. The module imports only `re` and `ipaddress`, so a tracer or a logger can call it on
-every line.
+call. The module imports only `re`, `ipaddress` and `logging`, so a tracer or a logger can
+call it on every line; `RedactFilter` is the logging side (`handbook serve` installs it on its
+log handlers).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 from dataclasses import dataclass
 
-__all__ = ["KINDS", "Span", "find", "redact", "luhn_ok", "iban_ok"]
+__all__ = ["KINDS", "Span", "find", "redact", "luhn_ok", "iban_ok", "RedactFilter"]
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b
 _CARD = re.compile(r"(?<![\d.\-])\d(?:[ \-]?\d){12,18}(?![\d\-]|[.,]\d)")
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
-_PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]?\d{2,4}){1,4}"
+_PHONE = re.compile(r"(?<![\w+])(?<![A-Za-z]-)(?:\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]?\d{2,4}){1,4}"
                     r"|\(?\d{2,4}\)?[ .\-]\d{2,4}(?:[ .\-]\d{2,4}){1,3})(?![\w])")
 
 KINDS = ("API_KEY", "EMAIL", "IBAN", "CARD", "IPV6", "IPV4", "PHONE")
@@ -136,3 +138,17 @@ def redact(text: str, kinds: tuple[str, ...] = KINDS) -> str:
 def redact_messages(messages: list[dict[str, str]]) -> list[dict[str, str]]:
     """Chat messages with every `content` redacted, roles kept: redaction applied to a prompt (chapter 8)."""
     return [{**m, "content": redact(m.get("content") or "")} for m in messages]
+
+
+class RedactFilter(logging.Filter):
+    """A logging filter that redacts each record's formatted message before any handler writes it (chapter 8).
+
+        handler.addFilter(RedactFilter())
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True

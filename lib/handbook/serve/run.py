@@ -20,6 +20,7 @@ import logging
 from pathlib import Path
 
 from ..errors import ServeError, VectorIndexError
+from ..guard.redact import RedactFilter
 from .app import Limits, create_app
 from .resilience import Policy
 
@@ -61,6 +62,8 @@ def run(index_path: str | Path, keys: tuple[str, ...], host: str = "127.0.0.1", 
 
     check(index_path, keys, host, port)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # log lines lose personal data and keys (chapter 8)
+        handler.addFilter(RedactFilter())
     app = build(index_path, keys, policy=policy, limits=limits, model=model)
     if not keys:
         logging.getLogger("handbook.serve").warning("no API key set: anyone on this machine can call the app")
