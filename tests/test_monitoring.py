@@ -216,3 +216,23 @@ def test_window_metrics_table():
     assert empty["requests"] == 0 and math.isnan(empty["p95_latency_s"]) and math.isnan(empty["judge_pass_rate"])
     unpriced = spans[:3] + [_span("chat m", "t1", "askt1", **{"gen_ai.operation.name": "chat"})]
     assert math.isnan(monitor.window_metrics(unpriced)["cost_per_request_usd"])   # unknown, not free
+
+
+# ------------------------------------------------------------------ replaying a span file to a backend
+def test_replay_rebuilds_the_spans_of_a_file(scripted, tmp_path, monkeypatch):
+    from handbook.telemetry import replay
+
+    path = tmp_path / "spans.jsonl"
+    monkeypatch.setenv("HANDBOOK_TRACE", str(path))
+    with client.use(scripted("fine")), telemetry.root_span("POST /ask"):
+        client.chat([{"role": "user", "content": "a"}], prompt_ref="rag_answer@1")
+    records = _spans(path)
+    spans = {s.name: s for s in replay.readable([*records, {"name": "no span", "attributes": {}}])}
+    assert set(spans) == {r["name"] for r in records}          # a row without ids is skipped
+    root, chat = spans["POST /ask"], next(s for n, s in spans.items() if n.startswith("chat "))
+    by_name = {r["name"]: r for r in records}
+    assert f"{chat.context.trace_id:032x}" == by_name[chat.name]["trace_id"] == f"{root.context.trace_id:032x}"
+    assert chat.parent.span_id == root.context.span_id and root.parent is None
+    assert chat.attributes["handbook.prompt.ref"] == "rag_answer@1"
+    assert (chat.end_time - chat.start_time) / 1e9 == pytest.approx(by_name[chat.name]["duration_s"], abs=1e-6)
+    assert dict(root.resource.attributes)["service.name"] == "handbook"
