@@ -236,3 +236,42 @@ def test_replay_rebuilds_the_spans_of_a_file(scripted, tmp_path, monkeypatch):
     assert chat.attributes["handbook.prompt.ref"] == "rag_answer@1"
     assert (chat.end_time - chat.start_time) / 1e9 == pytest.approx(by_name[chat.name]["duration_s"], abs=1e-6)
     assert dict(root.resource.attributes)["service.name"] == "handbook"
+
+
+def test_cli_trace_send_replays_a_span_file(scripted, tmp_path, monkeypatch, capsys):
+    import http.server
+    import threading
+
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    from handbook.cli import main
+
+    got: list[str] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            req = ExportTraceServiceRequest()
+            req.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
+            got.extend(s.trace_id.hex() for rs in req.resource_spans for ss in rs.scope_spans for s in ss.spans)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    path = tmp_path / "spans.jsonl"
+    monkeypatch.setenv("HANDBOOK_TRACE", str(path))
+    with client.use(scripted("fine")), telemetry.root_span("POST /ask") as root:
+        client.chat([{"role": "user", "content": "a"}])
+    setup.flush()
+    try:
+        assert main(["trace", "send", str(path), "--endpoint",
+                     f"http://127.0.0.1:{server.server_port}/v1/traces"]) == 0
+    finally:
+        server.shutdown()
+    assert got == [telemetry.trace_id(root)] * 2 and "sent 2 spans from 1 file(s)" in capsys.readouterr().out
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "1")
+    assert main(["trace", "send", str(path), "--endpoint", "http://127.0.0.1:9/v1/traces"]) == 2
+    assert "did not take 2 spans" in capsys.readouterr().err
