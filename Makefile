@@ -139,7 +139,7 @@ bundle: setup ## write .bundle/: every wheel, model package and npm asset, for a
 clean: ## remove build outputs (keeps .venv and the model cache)
 	rm -rf _build _build_noexec_config.yml .pytest_cache
 
-observe: ## Arize Phoenix trace viewer, offline on 127.0.0.1:6006; then: export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:6006
+observe: ## Arize Phoenix trace viewer, offline on 127.0.0.1:6006; then: export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:6006 OTEL_METRICS_EXPORTER=none
 	mkdir -p .handbook/phoenix
 	PHOENIX_WORKING_DIR=.handbook/phoenix PHOENIX_HOST=127.0.0.1 PHOENIX_PORT=6006 PHOENIX_GRPC_PORT=4317 \
 	  PHOENIX_TELEMETRY_ENABLED=false $(BIN)/phoenix serve

@@ -114,7 +114,8 @@ class EvaluationError(HandbookError):
 
 
 # ------------------------------------------------------------------ chapter 4: telemetry (OpenTelemetry)
-
+class TelemetryError(HandbookError):
+    """Spans could not be sent to an OTLP endpoint (chapter 4)."""
 
 
 # ------------------------------------------------------------------ chapter 5: cost

@@ -1,4 +1,4 @@
-"""`handbook eval ...` and `handbook trace ...`: score TREC runs and summarise trace files (chapter 4)."""
+"""`handbook eval ...` and `handbook trace ...`: score TREC runs, summarise and send trace files (chapter 4)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import sys
 
 from ..evaluate import monitor, ranking, trec
+from ..telemetry import replay, spanfile
 
 
 def register(sub) -> None:
@@ -32,6 +33,13 @@ def register(sub) -> None:
     s.add_argument("--by", default=None, help="group rows by this field, e.g. model or prompt_ref")
     s.add_argument("--json", action="store_true", help="print JSON instead of a table")
     s.set_defaults(func=_trace_summary)
+    send = tverbs.add_parser("send", help="send span files to an OTLP/HTTP backend (Phoenix, Langfuse, Jaeger, ...)",
+                             description="Replays the spans of JSONL span files (HANDBOOK_TRACE, a lab's runs/) to "
+                             "OTEL_EXPORTER_OTLP_ENDPOINT, or to --endpoint, with their trace ids and times.")
+    send.add_argument("files", metavar="FILE", nargs="+", help="span file (JSONL)")
+    send.add_argument("--endpoint", default=None,
+                      help="OTLP/HTTP traces URL, e.g. http://127.0.0.1:6006/v1/traces (default: the OTEL_* variables)")
+    send.set_defaults(func=_trace_send)
 
 
 def _retrieval(args) -> int:
@@ -63,4 +71,10 @@ def _trace_summary(args) -> int:
         print(table.reset_index().to_json(orient="records", indent=2))
     else:
         print(table.round(4).to_string())
+    return 0
+
+
+def _trace_send(args) -> int:
+    total = sum(replay.send(spanfile.read(f), args.endpoint) for f in args.files)
+    print(f"sent {total} spans from {len(args.files)} file(s)")
     return 0

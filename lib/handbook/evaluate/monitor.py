@@ -13,8 +13,14 @@ Percentiles, not means: a p95 says what one user in twenty waits, which a
 mean hides. Latency percentiles are over calls that returned a reply; failed
 calls count in `error_rate`.
 
-Deliberately left out: alerting, time windows and drift statistics
-(chapter 4 discusses them), and live views (OpenTelemetry backends do that).
+`window_metrics(spans)` reads a window of *span records* (whole traces) as the
+numbers alert rules watch (`alerts`): requests (root spans), error rate,
+p50/p95/p99 of the request's duration, tokens and dollars per request, cache
+hit rate, the online judge's samples and pass rate (`online`), and the mean top
+retrieval score.
+
+Deliberately left out: time windows (the caller cuts the spans), drift statistics
+(`drift`), and live views (OpenTelemetry backends do that).
 """
 
 from __future__ import annotations
@@ -108,3 +114,48 @@ def dashboard(records: Iterable[Mapping[str, Any]] | str | Path, by: str = "mode
     ax[1, 1].legend()
     fig.tight_layout()
     return fig
+
+
+def window_metrics(spans: Iterable[Mapping[str, Any]], judge_prefix: str = "judge_") -> dict[str, float]:
+    """What one window of span records says: requests, errors, percentiles, tokens, cost, cache, judge (chapter 4).
+
+    A request is a root span (no parent), its latency the root's duration. The
+    application's chat calls are the chat spans whose prompt is not the judge's
+    (`judge_prefix`); their tokens, dollars and cache hits count per request.
+    Unknown dollars make `cost_per_request_usd` NaN, as in `summary`.
+    """
+    import numpy as np
+
+    spans = [s for s in spans if "attributes" in s]
+    roots = [s for s in spans if not s.get("parent_id") and s.get("name") != "feedback"]
+    chats = [s["attributes"] for s in spans if s["attributes"].get("gen_ai.operation.name") == "chat"
+             and not str(s["attributes"].get("handbook.prompt.ref") or "").startswith(judge_prefix)]
+    judged = [s["attributes"] for s in spans if "gen_ai.evaluation.score.label" in s["attributes"]]
+    tops = [s["attributes"]["handbook.retrieval.top_score"] for s in spans
+            if "handbook.retrieval.top_score" in s["attributes"]]
+    n = len(roots)
+    ok = np.array([s["duration_s"] for s in roots if s.get("status") != "ERROR" and s.get("duration_s") is not None],
+                  dtype=float)
+    nan = float("nan")
+
+    def pct(q):
+        return float(np.percentile(ok, q)) if ok.size else nan
+
+    costs = [c.get("handbook.cost_usd") for c in chats]
+    scores = [j["gen_ai.evaluation.score.value"] for j in judged if "gen_ai.evaluation.score.value" in j]
+    return {
+        "requests": n,
+        "error_rate": sum(s.get("status") == "ERROR" for s in roots) / n if n else nan,
+        "p50_latency_s": pct(50), "p95_latency_s": pct(95), "p99_latency_s": pct(99),
+        "chat_calls": len(chats),
+        "input_tokens_per_request": sum(int(c.get("gen_ai.usage.input_tokens", 0)) for c in chats) / n if n else nan,
+        "output_tokens_per_request": sum(int(c.get("gen_ai.usage.output_tokens", 0)) for c in chats) / n if n
+        else nan,
+        "cost_per_request_usd": nan if not n or None in costs else sum(costs) / n,
+        "cache_hit_rate": sum(bool(c.get("handbook.cache_hit")) for c in chats) / len(chats) if chats else nan,
+        "judged": len(judged),
+        "judge_pass_rate": (sum(j.get("gen_ai.evaluation.score.label") == "pass" for j in judged) / len(judged)
+                            if judged else nan),
+        "judge_mean_score": float(np.mean(scores)) if scores else nan,
+        "retrieval_top_score": float(np.mean(tops)) if tops else nan,
+    }
