@@ -6,7 +6,8 @@
 Each step is one model call (`calls.decide`); its tool calls run through the `Toolbox`
 (validation, approval, timeout) and the results go back to the model as messages, errors
 included, so it can correct itself. The run stops with a clear `stop_reason`: `answered`,
-`max_steps`, `budget` (the cost package's `Budget` refused the next call) or `error`.
+`max_steps`, `budget` (the cost package's `Budget` refused the next call, or the run's token
+allowance is spent) or `error`.
 Each step is a span (`agent.step`) under one `agent.run` span.
 
 Deliberately left out: parallel tool execution, memory across runs, planning prompts.
@@ -68,9 +69,10 @@ class Run:
 
 
 def run_agent(task: str, box: Toolbox, *, max_steps: int = 6, budget=None, mode: str = "auto",
-              max_tokens: int = 200, retries: int = 1) -> Run:
-    """Run one task to an answer or a limit (chapter 9). `budget` is a `handbook.cost.Budget` or None;
-    `retries` re-asks the model for an invalid call before running it (`calls.decide`)."""
+              max_tokens: int = 200, retries: int = 1, max_total_tokens: int | None = None) -> Run:
+    """Run one task to an answer or a limit (chapter 9). `budget` is a `handbook.cost.Budget` (dollars) or
+    None; `max_total_tokens` stops the run once its steps have used that many tokens; `retries` re-asks
+    the model for an invalid call before running it (`calls.decide`)."""
     mode = resolve_mode(mode)
     system = SYSTEM + ("\n" + schema_prompt(box) if mode == "schema" and box.tools else "")
     messages = [{"role": "system", "content": system}, {"role": "user", "content": task}]
@@ -78,6 +80,9 @@ def run_agent(task: str, box: Toolbox, *, max_steps: int = 6, budget=None, mode:
     with tracer().start_as_current_span("agent.run") as span:
         span.set_attribute("handbook.agent.tools", ",".join(box.by_name))
         for n in range(max_steps):
+            if max_total_tokens is not None and run.usage.total_tokens >= max_total_tokens:
+                run.stop_reason = "budget"
+                break
             with tracer().start_as_current_span("agent.step") as step_span:
                 try:
                     if budget is not None:
