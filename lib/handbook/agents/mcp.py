@@ -19,9 +19,11 @@ Deliberately left out: HTTP transports, resources, prompts and sampling.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Callable
 
+from ..errors import ToolError
 from .calculator import calculate
 from .tools import Tool
 from .workspace import Workspace
@@ -30,26 +32,42 @@ from .workspace import Workspace
 def build_server(workspace: str, search: Callable[[str], str] | None = None):
     """The `MCPServer` with the book's tools (chapter 9)."""
     from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError as SDKToolError
     from mcp.types import ToolAnnotations
 
     ws = Workspace(workspace)
+
+    def safely(fn: Callable[..., str]) -> Callable[..., str]:
+        """A refusal (handbook's ToolError) reaches the client as the SDK's ToolError: its message, no traceback."""
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs) -> str:
+            try:
+                return fn(*args, **kwargs)
+            except ToolError as exc:
+                raise SDKToolError(f"{exc.message} Fix: {exc.fix}" if exc.fix else exc.message) from None
+        return wrapper
+
     server = MCPServer("handbook", instructions="Tools of The GenAI Engineering Handbook (chapter 9).")
     ro = ToolAnnotations(readOnlyHint=True)
 
     @server.tool(description="Evaluate an arithmetic expression exactly, e.g. '1200 * 0.15'.", annotations=ro)
+    @safely
     def calculator(expression: str) -> str:
         return str(calculate(expression))
 
     @server.tool(description="List the files in the workspace.", annotations=ro)
+    @safely
     def list_files(folder: str = ".") -> str:
         return ws.list(folder)
 
     @server.tool(description="Read one text file of the workspace.", annotations=ro)
+    @safely
     def read_file(path: str) -> str:
         return ws.read(path)
 
     if search is not None:
         @server.tool(description="Search The GenAI Engineering Handbook; returns the best passages.", annotations=ro)
+        @safely
         def search_handbook(query: str) -> str:
             return search(query)
 
