@@ -13,6 +13,7 @@ Three measurements, each one locked run of a few minutes, each written to data/a
 Run: `flock /work/helpers/model.lock python bench/bench_agents.py calls --mode schema`
      `python bench/bench_agents.py tasks [--no-tools] [--mode schema] [--ids math-01,file-01]`
      `python bench/bench_agents.py rag [--ids book-01,...]`
+     `python bench/bench_agents.py merge --parts tasks-tools-schema-a,tasks-tools-schema-b --name tasks-tools-schema`
 Prints a table; the JSON keeps every row. Timings are only meaningful under the model lock.
 """
 
@@ -109,6 +110,19 @@ def _rag(args) -> None:
     print("saved", _save(args.name or "tasks-rag", report))
 
 
+def _merge(args) -> None:
+    """One report from parts run as separate locked runs (each under ~12 minutes)."""
+    parts = [json.loads((OUT / f"{name}.json").read_text()) for name in args.parts.split(",")]
+    merged = {**parts[0], "parts": args.parts.split(","), "wall_s": round(sum(p["wall_s"] for p in parts), 1),
+              "results": [r for p in parts for r in p["results"]]}
+    merged["success_rate"] = round(sum(r["success"] for r in merged["results"]) / len(merged["results"]), 4)
+    for key in ("refused_paths", "files_read"):
+        if key in parts[0]:
+            merged[key] = sorted({x for p in parts for x in p.get(key, [])})
+    print(f"{len(merged['results'])} tasks, success {merged['success_rate']:.0%}")
+    print("saved", _save(args.name, merged))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="what", required=True)
@@ -123,8 +137,11 @@ def main() -> None:
     for p in (t, r):
         p.add_argument("--ids", default="", help="comma list of task ids (default: all)")
         p.add_argument("--name", default="", help="file name under data/agent-results/ (no .json)")
+    m = sub.add_parser("merge", help="join parts: merge --parts a,b --name whole")
+    m.add_argument("--parts", required=True)
+    m.add_argument("--name", required=True)
     args = ap.parse_args()
-    {"calls": _calls, "tasks": _tasks, "rag": _rag}[args.what](args)
+    {"calls": _calls, "tasks": _tasks, "rag": _rag, "merge": _merge}[args.what](args)
 
 
 if __name__ == "__main__":
