@@ -47,7 +47,9 @@ def build_server(workspace: str, search: Callable[[str], str] | None = None):
                 raise SDKToolError(f"{exc.message} Fix: {exc.fix}" if exc.fix else exc.message) from None
         return wrapper
 
-    server = MCPServer("handbook", instructions="Tools of The GenAI Engineering Handbook (chapter 9).")
+    # WARNING: a refused path is an answer to the client, not an event to log on the host's stderr
+    server = MCPServer("handbook", instructions="Tools of The GenAI Engineering Handbook (chapter 9).",
+                       log_level="WARNING")
     ro = ToolAnnotations(readOnlyHint=True)
 
     @server.tool(description="Evaluate an arithmetic expression exactly, e.g. '1200 * 0.15'.", annotations=ro)
