@@ -240,3 +240,19 @@ def test_a_parsed_call_is_told_to_answer_in_words(fake):
     run = run_agent("6*7?", Toolbox([calculator_tool()]), mode="native")
     assert run.answer == "42" and run.steps[0].source == "parsed"
     assert "plain words" in fake.bodies[1]["messages"][-1]["content"]
+
+
+def test_failure_classes_from_the_steps():
+    from handbook.agents.evaluation import failure, refine
+    from handbook.agents.loop import Run, Step
+    from handbook.agents.tools import ToolResult
+
+    assert failure(Run("t", answer="42", stop_reason="answered"), True) is None
+    assert failure(Run("t", answer="41", stop_reason="answered"), False) == "no_tool_call"
+    assert failure(Run("t", answer="41", stop_reason="answered"), False, tools=False) == "wrong_answer"
+    bad = Step("schema", "", [ToolResult("calculator", {}, False, "x", "bad_arguments")])
+    assert failure(Run("t", answer="", stop_reason="max_steps", steps=[bad]), False) == "bad_arguments"
+    used = Step("schema", "", [ToolResult("calculator", {}, True, "2")])
+    assert failure(Run("t", answer="", stop_reason="max_steps", steps=[used]), False) == "loop"
+    assert failure(Run("t", answer="3", stop_reason="answered", steps=[used]), False) == "wrong_answer"
+    assert refine("wrong_answer", 0, True) == "no_tool_call" and refine("loop", 0, True) == "loop"

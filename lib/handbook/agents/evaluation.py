@@ -10,9 +10,10 @@ a prompt, the tool it needs and its arguments, `null` for any value): is the cal
 exists, arguments that pass its JSON schema), the right tool, the right arguments, before and after
 the retry layer, and did it come as native `tool_calls` or from the reply text.
 
-`failure(run, ok)` names what went wrong from the recorded steps: `wrong_tool` (a tool that
-does not exist or was refused), `bad_arguments`, `loop` (the step limit hit), `gave_up`
-(no answer), `wrong_answer`, or `budget`.
+`failure(run, ok, tools=True)` names what went wrong from the recorded steps: `wrong_tool` (a
+tool that does not exist or was refused), `bad_arguments`, `loop` (the step limit hit), `gave_up`
+(no answer), `no_tool_call` (a wrong answer without calling any of the tools it had),
+`wrong_answer` (wrong after using tools, or with none to use), or `budget`.
 
 Deliberately left out: graders other than substring match, and parallel runs (the local
 server answers one request at a time).
@@ -56,7 +57,7 @@ def succeeded(answer: str, expected: str) -> bool:
     return normalize(expected) in normalize(answer)
 
 
-def failure(run: Run, ok: bool) -> str | None:
+def failure(run: Run, ok: bool, tools: bool = True) -> str | None:
     """The failure class of a run from its steps, None when it succeeded (chapter 9)."""
     if ok:
         return None
@@ -71,7 +72,12 @@ def failure(run: Run, ok: bool) -> str | None:
         return "loop"
     if not run.answer.strip():
         return "gave_up"
-    return "wrong_answer"
+    return refine("wrong_answer", len(kinds), tools)
+
+
+def refine(kind: str | None, tool_calls: int, tools: bool) -> str | None:
+    """`wrong_answer` with tools at hand but none called becomes `no_tool_call` (chapter 9)."""
+    return "no_tool_call" if kind == "wrong_answer" and tools and tool_calls == 0 else kind
 
 
 def evaluate(tasks: list[dict[str, str]], box: Toolbox, *, max_steps: int = 6, mode: str = "auto",
@@ -83,7 +89,7 @@ def evaluate(tasks: list[dict[str, str]], box: Toolbox, *, max_steps: int = 6, m
         run = run_agent(t["task"], box, max_steps=max_steps, mode=mode)
         ok = succeeded(run.answer, t["expected"])
         results.append({"id": t["id"], "answer": run.answer, "steps": len(run.steps), "tool_calls": run.tool_calls,
-                        "valid_tool_calls": run.valid_tool_calls, "success": ok, "failure": failure(run, ok),
+                        "valid_tool_calls": run.valid_tool_calls, "success": ok, "failure": failure(run, ok, bool(box.tools)),
                         "stop_reason": run.stop_reason, "prompt_tokens": run.usage.prompt_tokens,
                         "completion_tokens": run.usage.completion_tokens,
                         "usd": round(usd(price_as, run.usage), 8),
