@@ -27,7 +27,7 @@ from pathlib import Path
 
 from handbook import config, files
 from handbook.agents import Toolbox, Workspace, calculator_tool, file_tools, search_tool
-from handbook.agents.evaluation import call_validity, evaluate, load_tasks, succeeded
+from handbook.agents.evaluation import call_validity, evaluate, load_tasks, refine, succeeded
 from handbook.cli.agent import CORPUS, _search
 from handbook.cost.pricing import usd
 from handbook.records import Usage
@@ -115,6 +115,8 @@ def _merge(args) -> None:
     parts = [json.loads((OUT / f"{name}.json").read_text()) for name in args.parts.split(",")]
     merged = {**parts[0], "parts": args.parts.split(","), "wall_s": round(sum(p["wall_s"] for p in parts), 1),
               "results": [r for p in parts for r in p["results"]]}
+    for r in merged["results"]:  # parts run before `no_tool_call` existed: the same rule, from the row
+        r["failure"] = refine(r["failure"], r["tool_calls"], merged.get("tools", True))
     merged["success_rate"] = round(sum(r["success"] for r in merged["results"]) / len(merged["results"]), 4)
     for key in ("refused_paths", "files_read"):
         if key in parts[0]:

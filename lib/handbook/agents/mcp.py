@@ -19,6 +19,7 @@ Deliberately left out: HTTP transports, resources, prompts and sampling.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import os
 from collections.abc import Callable
@@ -98,13 +99,23 @@ def _text(result) -> str:
     return body
 
 
+def _sync(command: list[str], action):
+    """Run one session to completion, also from a thread or notebook whose event loop is running."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_session(command, action))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # Jupyter: a loop already runs here
+        return pool.submit(asyncio.run, _session(command, action)).result()
+
+
 def mcp_tools(command: list[str]) -> list[Tool]:
     """The tools of the MCP server that `command` starts, as `Tool`s for a `Toolbox` (chapter 9)."""
-    listed = asyncio.run(_session(command, lambda s: s.list_tools())).tools
+    listed = _sync(command, lambda s: s.list_tools()).tools
 
     def caller(name: str):
         def call(**arguments) -> str:
-            return _text(asyncio.run(_session(command, lambda s: s.call_tool(name, arguments))))
+            return _text(_sync(command, lambda s: s.call_tool(name, arguments)))
         return call
 
     tools = []
