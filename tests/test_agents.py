@@ -216,3 +216,43 @@ def test_mcp_server_over_stdio_with_the_sdk_client(tmp_path):
     assert not any(t.acts for t in box.tools)
     assert box.run("read_file", {"path": "a.txt"}).output == "hello"
     assert not box.run("read_file", {"path": "../outside.txt"}).ok
+
+
+def test_an_invalid_call_is_retried_with_the_validators_message(fake):
+    bad = {"content": None, "tool_calls": [{"id": "call_0", "type": "function",
+                                            "function": {"name": "calculator", "arguments": '{"expr": "2+2"}'}}]}
+    fake.replies = [bad, _call("2+2"), {"content": "4"}]
+    run = run_agent("2+2?", Toolbox([calculator_tool()]), retries=1)
+    assert (run.answer, run.tool_calls, run.valid_tool_calls, run.steps[0].attempts) == ("4", 1, 1, 2)
+    assert "Bad arguments for calculator" in fake.bodies[1]["messages"][-1]["content"]
+    assert run.usage.total_tokens == 180  # the retry is paid for
+
+
+def test_a_token_allowance_stops_the_run(fake):
+    fake.replies = [_call("1+1"), _call("1+1"), _call("1+1")]
+    run = run_agent("?", Toolbox([calculator_tool()]), max_steps=3, max_total_tokens=100)
+    assert run.stop_reason == "budget" and len(run.steps) == 2
+
+
+def test_a_parsed_call_is_told_to_answer_in_words(fake):
+    fake.replies = [{"content": '```json\n{"name": "calculator", "arguments": {"expression": "6*7"}}\n```'},
+                    {"content": "42"}]
+    run = run_agent("6*7?", Toolbox([calculator_tool()]), mode="native")
+    assert run.answer == "42" and run.steps[0].source == "parsed"
+    assert "plain words" in fake.bodies[1]["messages"][-1]["content"]
+
+
+def test_failure_classes_from_the_steps():
+    from handbook.agents.evaluation import failure, refine
+    from handbook.agents.loop import Run, Step
+    from handbook.agents.tools import ToolResult
+
+    assert failure(Run("t", answer="42", stop_reason="answered"), True) is None
+    assert failure(Run("t", answer="41", stop_reason="answered"), False) == "no_tool_call"
+    assert failure(Run("t", answer="41", stop_reason="answered"), False, tools=False) == "wrong_answer"
+    bad = Step("schema", "", [ToolResult("calculator", {}, False, "x", "bad_arguments")])
+    assert failure(Run("t", answer="", stop_reason="max_steps", steps=[bad]), False) == "bad_arguments"
+    used = Step("schema", "", [ToolResult("calculator", {}, True, "2")])
+    assert failure(Run("t", answer="", stop_reason="max_steps", steps=[used]), False) == "loop"
+    assert failure(Run("t", answer="3", stop_reason="answered", steps=[used]), False) == "wrong_answer"
+    assert refine("wrong_answer", 0, True) == "no_tool_call" and refine("loop", 0, True) == "loop"

@@ -12,6 +12,11 @@ Three ways, one result (`Decision`: the calls the model asked for, or its final 
   well-formed call to a tool that exists (chapter 2's constrained decoding, applied to tools).
 * `auto`: `schema` on the book's local server, `native` everywhere else.
 
+`decide(..., retries=1)` adds the validation-and-retry layer: a call to a tool that does not
+exist, or with arguments that fail the tool's JSON schema, goes back to the model with the
+validator's message, and the model is asked again, up to `retries` times, before the loop
+ever runs it.
+
     decide(messages, box, mode="schema")  -> Decision(calls=[ToolCall('calculator', '{"expression": "6*7"}')])
 
 Deliberately left out: parallel calls in schema mode (one call per step), and provider-specific
@@ -22,13 +27,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import config
 from ..llm import client
 from ..records import Reply, ToolCall
-from .tools import Toolbox
+from .tools import Toolbox, check_arguments
 
 MODES = ("auto", "native", "schema")
 _TAGGED = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.S)
@@ -43,6 +48,8 @@ class Decision:
     calls: list[ToolCall] = field(default_factory=list)
     answer: str | None = None
     source: str = "text"  # native, parsed, schema or text
+    attempts: int = 1  # model calls spent on this step, retries included
+    first_calls: tuple[ToolCall, ...] | None = None  # the first attempt's calls, when it was retried
 
 
 def resolve_mode(mode: str) -> str:
@@ -83,9 +90,37 @@ def schema_prompt(box: Toolbox) -> str:
             '{"tool": NAME, "arguments": {...}} to call a tool, or {"answer": "..."} when you know the answer.')
 
 
+def problems(calls: list[ToolCall], box: Toolbox) -> list[str]:
+    """Why each invalid call is invalid: an unknown name or arguments that fail the schema (chapter 9)."""
+    out = []
+    for c in calls:
+        tool, args = box.by_name.get(c.name), arguments_of(c)
+        if tool is None:
+            out.append(f"There is no tool {c.name!r}; the tools are {', '.join(box.by_name)}.")
+        elif args is None:
+            out.append(f"The arguments of {c.name} are not valid JSON: {c.arguments[:80]!r}.")
+        elif (why := check_arguments(tool, args)) is not None:
+            out.append(f"Bad arguments for {c.name}: {why}. Schema: {json.dumps(tool.parameters)}")
+    return out
+
+
 def decide(messages: list[dict], box: Toolbox, *, mode: str = "auto", max_tokens: int = 200,
-           tool_choice: str = "auto", **params: Any) -> Decision:
-    """Ask the model for its next step, in the given mode (chapter 9)."""
+           tool_choice: str = "auto", retries: int = 0, **params: Any) -> Decision:
+    """Ask the model for its next step; re-ask up to `retries` times while a call is invalid (chapter 9)."""
+    d = first = _decide_once(messages, box, mode=mode, max_tokens=max_tokens, tool_choice=tool_choice, **params)
+    tried, usage = 1, d.reply.usage
+    while tried <= retries and (why := problems(d.calls, box)):
+        retry = [*messages, {"role": "assistant", "content": d.reply.text},
+                 {"role": "user", "content": "That tool call is invalid. " + " ".join(why) + " Write the call again."}]
+        d = _decide_once(retry, box, mode=mode, max_tokens=max_tokens, tool_choice=tool_choice, **params)
+        tried, usage = tried + 1, usage + d.reply.usage
+    if tried == 1:
+        return d
+    return replace(d, reply=replace(d.reply, usage=usage), attempts=tried, first_calls=tuple(first.calls))
+
+
+def _decide_once(messages: list[dict], box: Toolbox, *, mode: str, max_tokens: int, tool_choice: str,
+                 **params: Any) -> Decision:
     mode = resolve_mode(mode)
     if mode == "schema":
         fmt = {"type": "json_schema", "json_schema": {"name": "step", "schema": choice_schema(box), "strict": True}}

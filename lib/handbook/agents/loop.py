@@ -6,7 +6,8 @@
 Each step is one model call (`calls.decide`); its tool calls run through the `Toolbox`
 (validation, approval, timeout) and the results go back to the model as messages, errors
 included, so it can correct itself. The run stops with a clear `stop_reason`: `answered`,
-`max_steps`, `budget` (the cost package's `Budget` refused the next call) or `error`.
+`max_steps`, `budget` (the cost package's `Budget` refused the next call, or the run's token
+allowance is spent) or `error`.
 Each step is a span (`agent.step`) under one `agent.run` span.
 
 Deliberately left out: parallel tool execution, memory across runs, planning prompts.
@@ -27,6 +28,12 @@ from .tools import Toolbox, ToolResult
 SYSTEM = ("You are a careful assistant. For any arithmetic, call the calculator; for files, read them; "
           "then answer briefly with the final value.")
 
+# What to do after a tool result given as text: schema mode answers with the next JSON object; a
+# model that wrote its call as a ```json block is told to answer in words, or it calls again and again.
+NEXT = {True: "Now reply with the next JSON object.",
+        False: "If this answers the question, reply with the answer in plain words (no JSON); "
+               "otherwise call another tool."}
+
 
 @dataclass
 class Step:
@@ -36,6 +43,7 @@ class Step:
     text: str
     results: list[ToolResult] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+    attempts: int = 1  # model calls, retries of an invalid call included
 
 
 @dataclass
@@ -61,8 +69,10 @@ class Run:
 
 
 def run_agent(task: str, box: Toolbox, *, max_steps: int = 6, budget=None, mode: str = "auto",
-              max_tokens: int = 200) -> Run:
-    """Run one task to an answer or a limit (chapter 9). `budget` is a `handbook.cost.Budget` or None."""
+              max_tokens: int = 200, retries: int = 1, max_total_tokens: int | None = None) -> Run:
+    """Run one task to an answer or a limit (chapter 9). `budget` is a `handbook.cost.Budget` (dollars) or
+    None; `max_total_tokens` stops the run once its steps have used that many tokens; `retries` re-asks
+    the model for an invalid call before running it (`calls.decide`)."""
     mode = resolve_mode(mode)
     system = SYSTEM + ("\n" + schema_prompt(box) if mode == "schema" and box.tools else "")
     messages = [{"role": "system", "content": system}, {"role": "user", "content": task}]
@@ -70,34 +80,37 @@ def run_agent(task: str, box: Toolbox, *, max_steps: int = 6, budget=None, mode:
     with tracer().start_as_current_span("agent.run") as span:
         span.set_attribute("handbook.agent.tools", ",".join(box.by_name))
         for n in range(max_steps):
+            if max_total_tokens is not None and run.usage.total_tokens >= max_total_tokens:
+                run.stop_reason = "budget"
+                break
             with tracer().start_as_current_span("agent.step") as step_span:
                 try:
                     if budget is not None:
                         with client.use(budget):
-                            d = decide(messages, box, mode=mode, max_tokens=max_tokens)
+                            d = decide(messages, box, mode=mode, max_tokens=max_tokens, retries=retries)
                     else:
-                        d = decide(messages, box, mode=mode, max_tokens=max_tokens)
+                        d = decide(messages, box, mode=mode, max_tokens=max_tokens, retries=retries)
                 except BudgetExceeded:
                     run.stop_reason = "budget"
                     break
                 except LLMCallError as exc:
                     run.stop_reason, run.answer = "error", exc.message
                     break
-                step = Step(d.source, d.reply.text, usage=d.reply.usage)
+                step = Step(d.source, d.reply.text, usage=d.reply.usage, attempts=d.attempts)
                 run.steps.append(step)
                 step_span.set_attribute("handbook.agent.step", n)
                 step_span.set_attribute("handbook.agent.source", d.source)
                 if d.answer is not None and not d.calls:
                     run.answer, run.stop_reason = d.answer, "answered"
                     break
-                _continue(messages, d, box, step, native=(d.source == "native"))
+                _continue(messages, d, box, step, native=(d.source == "native"), schema=(mode == "schema"))
         else:
             run.stop_reason = "max_steps"
         span.set_attribute("handbook.agent.stop_reason", run.stop_reason)
     return run
 
 
-def _continue(messages: list[dict], d, box: Toolbox, step: Step, *, native: bool) -> None:
+def _continue(messages: list[dict], d, box: Toolbox, step: Step, *, native: bool, schema: bool = True) -> None:
     """Run the step's calls and append the model's turn and the results to the conversation."""
     if native:
         messages.append({"role": "assistant", "content": d.reply.text or "", "tool_calls": [
@@ -116,4 +129,4 @@ def _continue(messages: list[dict], d, box: Toolbox, step: Step, *, native: bool
             messages.append({"role": "tool", "tool_call_id": call.id, "content": body})
         else:
             messages.append({"role": "user", "content": f"Result of {call.name}({json.dumps(result.arguments)}):\n"
-                                                        f"{body}\nNow reply with the next JSON object."})
+                                                        f"{body}\n{NEXT[schema]}"})

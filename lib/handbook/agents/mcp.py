@@ -19,9 +19,12 @@ Deliberately left out: HTTP transports, resources, prompts and sampling.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import os
 from collections.abc import Callable
 
+from ..errors import ToolError
 from .calculator import calculate
 from .tools import Tool
 from .workspace import Workspace
@@ -30,26 +33,44 @@ from .workspace import Workspace
 def build_server(workspace: str, search: Callable[[str], str] | None = None):
     """The `MCPServer` with the book's tools (chapter 9)."""
     from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError as SDKToolError
     from mcp.types import ToolAnnotations
 
     ws = Workspace(workspace)
-    server = MCPServer("handbook", instructions="Tools of The GenAI Engineering Handbook (chapter 9).")
+
+    def safely(fn: Callable[..., str]) -> Callable[..., str]:
+        """A refusal (handbook's ToolError) reaches the client as the SDK's ToolError: its message, no traceback."""
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs) -> str:
+            try:
+                return fn(*args, **kwargs)
+            except ToolError as exc:
+                raise SDKToolError(f"{exc.message} Fix: {exc.fix}" if exc.fix else exc.message) from None
+        return wrapper
+
+    # WARNING: a refused path is an answer to the client, not an event to log on the host's stderr
+    server = MCPServer("handbook", instructions="Tools of The GenAI Engineering Handbook (chapter 9).",
+                       log_level="WARNING")
     ro = ToolAnnotations(readOnlyHint=True)
 
     @server.tool(description="Evaluate an arithmetic expression exactly, e.g. '1200 * 0.15'.", annotations=ro)
+    @safely
     def calculator(expression: str) -> str:
         return str(calculate(expression))
 
     @server.tool(description="List the files in the workspace.", annotations=ro)
+    @safely
     def list_files(folder: str = ".") -> str:
         return ws.list(folder)
 
     @server.tool(description="Read one text file of the workspace.", annotations=ro)
+    @safely
     def read_file(path: str) -> str:
         return ws.read(path)
 
     if search is not None:
         @server.tool(description="Search The GenAI Engineering Handbook; returns the best passages.", annotations=ro)
+        @safely
         def search_handbook(query: str) -> str:
             return search(query)
 
@@ -78,13 +99,23 @@ def _text(result) -> str:
     return body
 
 
+def _sync(command: list[str], action):
+    """Run one session to completion, also from a thread or notebook whose event loop is running."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_session(command, action))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # Jupyter: a loop already runs here
+        return pool.submit(asyncio.run, _session(command, action)).result()
+
+
 def mcp_tools(command: list[str]) -> list[Tool]:
     """The tools of the MCP server that `command` starts, as `Tool`s for a `Toolbox` (chapter 9)."""
-    listed = asyncio.run(_session(command, lambda s: s.list_tools())).tools
+    listed = _sync(command, lambda s: s.list_tools()).tools
 
     def caller(name: str):
         def call(**arguments) -> str:
-            return _text(asyncio.run(_session(command, lambda s: s.call_tool(name, arguments))))
+            return _text(_sync(command, lambda s: s.call_tool(name, arguments)))
         return call
 
     tools = []
