@@ -64,6 +64,9 @@ def test_free_port_is_bindable():
     port = speed.free_port()
     with socket.socket() as s:
         s.bind(("127.0.0.1", port))
+        s.listen()
+        assert speed.free_port(port) != port  # taken: another one
+    assert speed.free_port(port) == port
 
 
 @pytest.mark.parametrize("meta, shape", [

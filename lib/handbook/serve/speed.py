@@ -12,7 +12,7 @@
   calls a user remembers; percentiles do not.
 * `local_port(port)` points the library client at another local server (a
   batching `llama-server` on its own port) for the duration of a `with`
-  block; `free_port()` finds a port nobody listens on.
+  block; `free_port(8771)` finds a port nobody listens on.
 
     t = timed_stream([{"role": "user", "content": "Hi"}], max_tokens=16)
     -> Timing(model='qwen2.5-coder-1.5b-instruct', prompt_tokens=30, output_tokens=16,
@@ -152,8 +152,13 @@ def local_port(port: int) -> Iterator[int]:
             os.environ["HANDBOOK_PORT"] = old
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now (chapter 7)."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+def free_port(preferred: int = 0, host: str = "127.0.0.1") -> int:
+    """`preferred` if nobody listens on it, else any free TCP port (chapter 7)."""
+    for port in (preferred, 0) if preferred else (0,):
+        with socket.socket() as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise OSError("no free TCP port")
