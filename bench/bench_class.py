@@ -14,7 +14,8 @@ slots on its own port and stops it at the end; `--prefix on` adds `--cache-reuse
 `cache_prompt` (llama-server's prefix reuse, batch only; the single-slot server always reuses
 whole aligned batches); `--cache on` puts an exact-match response cache
 (`handbook.cost.ResponseCache`'s key) in front of the server for temperature-0 requests,
-shared by the class, and reports its hit ratio. `--max-wall-s` stops sending new calls after
+shared by the class (an identical request in flight is waited for, not sent twice), and
+reports its hit ratio. `--max-wall-s` stops sending new calls after
 that long; calls not sent count as not served. Every call goes to the default model.
 
 Prints one row per class size: learners, requests, served, p50/p95 latency per served call,
@@ -64,10 +65,15 @@ def record(labs: list[int]) -> None:
 
 
 class Cache:
-    """Exact-match responses for temperature-0 requests, shared by the class."""
+    """Exact-match responses for temperature-0 requests, shared by the class.
+
+    An identical request that arrives while the first is still being answered waits for that
+    answer instead of asking the server again (request coalescing, as a caching proxy does);
+    it counts as a hit, and its latency is the time it waited.
+    """
 
     def __init__(self) -> None:
-        self.entries: set[str] = set()
+        self.entries: dict[str, threading.Event] = {}
         self.lock = threading.Lock()
 
     @staticmethod
@@ -76,6 +82,19 @@ class Cache:
         from handbook.records import Request
 
         return request_key(Request(tuple(messages), model, params))
+
+    def claim(self, key: str) -> threading.Event | None:
+        """None: the caller must ask the server (and `fill` the key); else an event to wait on."""
+        with self.lock:
+            if key in self.entries:
+                return self.entries[key]
+            self.entries[key] = threading.Event()
+            return None
+
+    def fill(self, key: str, ok: bool) -> None:
+        with self.lock:
+            event = self.entries[key] if ok else self.entries.pop(key)
+        event.set()
 
 
 def run(args) -> None:
@@ -137,16 +156,17 @@ def one_class(api, model, streams, n, args, replay) -> dict:
             params = dict(call["params"])
             key = Cache.key(model, messages, params) if cache and params.get("temperature", 0) == 0 else None
             if key is not None:
-                with cache.lock:
-                    hit = key in cache.entries
-                if hit:
+                t_wait = time.perf_counter()
+                event = cache.claim(key)
+                if event is not None:
+                    event.wait(args.timeout_s)
+                    waited = time.perf_counter() - t_wait
                     with lock:
-                        calls.append({"ok": True, "cached": True, "latency_s": 0.0, "ttft_s": 0.0})
+                        calls.append({"ok": True, "cached": True, "latency_s": waited, "ttft_s": waited})
                     continue
             record = send(api, model, messages, params, args)
-            if record["ok"] and key is not None:
-                with cache.lock:
-                    cache.entries.add(key)
+            if key is not None:
+                cache.fill(key, record["ok"])
             with lock:
                 calls.append(record)
 
