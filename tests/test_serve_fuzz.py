@@ -20,11 +20,12 @@ KEY = "fuzz-key-1"
 def live_url():
     ix = build_index(chunk(load_documents(["data/corpus/03-rag.md"]), 200, 40))
     with FakeModelServer() as fake:
-        with Uvicorn(create_app(ix, (KEY,), limits=Limits(per_minute=100_000, burst=1000))) as url:
+        app = create_app(ix, (KEY,), limits=Limits(per_minute=100_000, burst=1000))
+        app.state.pipeline.hits("warm-up", 1)  # load the embedder now, as `handbook serve` does, not in a fuzzed request
+        with Uvicorn(app) as url:
             yield url, fake.url
 
 
-@pytest.mark.skip(reason="unfinished (issue 14b): the first fuzzed ask times out after 10 s; not yet diagnosed")
 def test_no_server_errors(live_url, monkeypatch):
     live_url, model_url = live_url
     monkeypatch.setenv("OPENAI_BASE_URL", model_url)  # after conftest's autouse fixture clears it
@@ -34,7 +35,7 @@ def test_no_server_errors(live_url, monkeypatch):
     assert len(operations) == 4
     for op in operations:
         @given(case=op.as_strategy())
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
         def fuzz(case):
             case.call_and_validate(base_url=live_url, headers={"Authorization": f"Bearer {KEY}"})
 

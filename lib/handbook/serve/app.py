@@ -110,7 +110,7 @@ def create_app(index: VectorIndex, keys: tuple[str, ...] = (), *, policy: Policy
                                    kind="slow") from exc
 
     errors = {c: {"model": ErrorBody} for c in (401, 413, 422, 429, 500, 502, 503, 504)}
-    sse_doc = {"content": {sse.MEDIA_TYPE: {"schema": {"type": "string"}}}, "description": "the answer"}
+    sse_doc = {"content": {sse.MEDIA_TYPE: {"schema": sse.EVENT_SCHEMA}}, "description": "the answer"}
 
     @app.post("/v1/ask", response_model=AskResponse, responses={**errors, 200: sse_doc})
     async def ask(body: AskRequest, who: str = Depends(allowed)):  # type: ignore[valid-type]
