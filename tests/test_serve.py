@@ -169,6 +169,11 @@ def test_422_for_broken_json(url):
     assert r.status_code == 422 and "Invalid request" in r.json()["error"]
 
 
+def test_400_for_a_body_that_is_not_text(url):  # found by the schemathesis fuzz (negative mode)
+    r = httpx.post(f"{url}/v1/ask", content=b'\xffW', headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["fix"].startswith("send UTF-8 JSON")
+
+
 def test_413_for_a_large_body(url):
     big = {"question": "x" * 20_000}
     assert httpx.post(f"{url}/v1/ask", json=big, headers=AUTH).status_code == 413
