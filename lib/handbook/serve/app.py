@@ -7,7 +7,7 @@
 
 A request to `/v1/ask` passes, in order: the body size limit (413), the
 bearer key (401), the per-key rate limit (429 + `Retry-After`), validation
-(422: empty or too long question, bad `k`), load shedding (503 +
+(422: empty or too long question, bad `k`; 400 for a body that is not UTF-8), load shedding (503 +
 `Retry-After` when too many are waiting), then the pipeline under a
 deadline; a model server that is down, overloaded or slow becomes 503 or
 504 with a message and a fix. Every error body is `{"error", "fix"}`: no
@@ -109,8 +109,8 @@ def create_app(index: VectorIndex, keys: tuple[str, ...] = (), *, policy: Policy
                                    "try again later, or ask a shorter question", status=504,
                                    kind="slow") from exc
 
-    errors = {c: {"model": ErrorBody} for c in (401, 413, 422, 429, 500, 502, 503, 504)}
-    sse_doc = {"content": {sse.MEDIA_TYPE: {"schema": {"type": "string"}}}, "description": "the answer"}
+    errors = {c: {"model": ErrorBody} for c in (400, 401, 413, 422, 429, 500, 502, 503, 504)}
+    sse_doc = {"content": {sse.MEDIA_TYPE: {"schema": sse.EVENT_SCHEMA}}, "description": "the answer"}
 
     @app.post("/v1/ask", response_model=AskResponse, responses={**errors, 200: sse_doc})
     async def ask(body: AskRequest, who: str = Depends(allowed)):  # type: ignore[valid-type]
@@ -176,9 +176,13 @@ def create_app(index: VectorIndex, keys: tuple[str, ...] = (), *, policy: Policy
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
+        fix = None
         if exc.status_code == 413:
             metrics.error("too_large")
-        return _error(exc.status_code, str(exc.detail), None, headers=exc.headers)
+        elif exc.status_code == 400:  # a body that is not even text (bytes that are not UTF-8)
+            metrics.error("invalid")
+            fix = "send UTF-8 JSON like {\"question\": \"...\", \"k\": 4}"
+        return _error(exc.status_code, str(exc.detail), fix, headers=exc.headers)
 
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
     app.add_middleware(Observe, metrics=metrics)

@@ -56,7 +56,7 @@ def build(index_path: str | Path, keys: tuple[str, ...] = (), *, policy: Policy 
 
 def run(index_path: str | Path, keys: tuple[str, ...], host: str = "127.0.0.1", port: int = 8000, *,
         policy: Policy = Policy(), limits: Limits = Limits(), model: str | None = None,
-        graceful_s: float = 30.0, log_level: str = "info") -> None:
+        max_tokens: int = 200, graceful_s: float = 30.0, log_level: str = "info") -> None:
     """Serve until SIGTERM/SIGINT, then drain requests in flight for up to `graceful_s` (chapter 7)."""
     import uvicorn
 
@@ -64,7 +64,7 @@ def run(index_path: str | Path, keys: tuple[str, ...], host: str = "127.0.0.1", 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # log lines lose personal data and keys (chapter 8)
         handler.addFilter(RedactFilter())
-    app = build(index_path, keys, policy=policy, limits=limits, model=model)
+    app = build(index_path, keys, policy=policy, limits=limits, model=model, max_tokens=max_tokens)
     if not keys:
         logging.getLogger("handbook.serve").warning("no API key set: anyone on this machine can call the app")
     uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=graceful_s, log_level=log_level,

@@ -32,6 +32,11 @@ from ..rag.answer import citations
 from .pipeline import Opened, source_json, usage_json
 
 MEDIA_TYPE = "text/event-stream"
+# One event, as OpenAPI 3.1 documents an event stream (its `schema` describes each event): the
+# fuzzer checks every event the app sends against it.
+EVENT_SCHEMA = {"type": "object", "required": ["event", "data"], "properties": {
+    "event": {"type": "string", "enum": ["sources", "token", "done", "error"]},
+    "data": {"type": "string", "contentMediaType": "application/json"}}}
 _END = object()
 
 
