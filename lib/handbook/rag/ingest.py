@@ -63,7 +63,7 @@ def migrate(uri: str, alias: str, old: str, new: str, embedder: Embedder,
         client.alter_alias(new, alias)
     else:
         client.create_alias(new, alias)
-    return Store(client, alias, embedder, uri)
+    return Store(client, new, embedder, uri)
 
 
 def _same(uri: str, collection: str) -> Embedder:

@@ -238,6 +238,9 @@ def open_store(uri: str, collection: str = COLLECTION, embedder: Embedder | None
     Without `embedder`, an existing collection is searched with the model it
     records (so readers of an alias follow a migration), a new one with the
     default; an explicit embedder of another model or dimension is refused.
+    An alias is resolved to its collection when the store opens, so a store
+    keeps searching the collection it checked, even if the alias moves; open
+    the alias again (one store per request) to follow a migration.
     `index_type` (FLAT, HNSW, IVF_FLAT, ...; DISKANN on a server) and its
     `index_params` apply when the collection is created.
     """
@@ -247,9 +250,12 @@ def open_store(uri: str, collection: str = COLLECTION, embedder: Embedder | None
     except Exception as exc:
         raise StoreError(f"Cannot reach Milvus at {uri}: {str(exc).splitlines()[0][:200]}",
                          "start the server or check host and port") from None
-    if embedder is None and exists:
-        props = client.describe_collection(collection).get("properties", {})
-        embedder = embedder_for(props["handbook.model"]) if "handbook.model" in props else None
+    if exists:  # an alias is resolved once, here: a switch later cannot pair this model with another's vectors
+        desc = client.describe_collection(collection)
+        collection = desc.get("collection_name", collection)
+        props = desc.get("properties", {})
+        if embedder is None and "handbook.model" in props:
+            embedder = embedder_for(props["handbook.model"])
     store = Store(client, collection, embedder or default_embedder(), str(uri))
     store.index_type, store.index_params = index_type, dict(index_params or {})
     if not exists:
