@@ -63,3 +63,12 @@ def test_summarise_counts_served_hits_and_percentiles():
 def test_summarise_of_nothing_served():
     assert replay.summarise([{"ok": False, "cached": False, "latency_s": 0, "ttft_s": None}]) == {
         "requests": 1, "served": 0, "p50_s": None, "p95_s": None, "p95_ttft_s": None, "hit_ratio": 0.0}
+
+
+def test_captured_message_parts_become_chat_messages():
+    captured = [{"role": "system", "parts": [{"type": "text", "content": "S"}]},
+                {"role": "user", "parts": [{"type": "text", "content": "a"}, {"type": "text", "content": "b"}]},
+                {"role": "assistant", "content": "plain"}]
+    assert replay.plain_messages(captured) == [{"role": "system", "content": "S"},
+                                               {"role": "user", "content": "ab"},
+                                               {"role": "assistant", "content": "plain"}]

@@ -10,7 +10,7 @@ at once (llama-server's `--parallel`; its `--ctx-size` is context x slots).
 `KVShape.from_metadata` reads the three model numbers from a GGUF file's
 metadata (`handbook.llm.models` names the files); `kv_cache_bytes` does the
 arithmetic; `parse_kv_log` reads what llama.cpp itself reports allocating,
-from the log line it prints when a server starts:
+from the line its verbose log prints when a context is made (`measure_kv` makes one):
 
     llama_kv_cache: size =  112.00 MiB (  4096 cells,  28 layers,  1/1 seqs), K (f16): ...
 
@@ -29,6 +29,8 @@ buffers llama.cpp allocates next to the cache.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,3 +114,19 @@ def parse_kv_log(text: str) -> list[KVReport]:
     """
     return [KVReport(float(m["mib"]), int(m["cells"]), int(m["layers"]), m["dtype"])
             for m in _KV_LINE.finditer(text)]
+
+
+def measure_kv(path: str | Path, context: int) -> KVReport:
+    """Load the model in a child process with `context` tokens and read llama.cpp's own KV report (chapter 7).
+
+    The child loads the weights (memory-mapped, so a few seconds) and allocates the cache, then
+    exits; nothing is generated. Its verbose log on stderr carries the `llama_kv_cache:` line.
+    """
+    code = ("import sys, llama_cpp; llama_cpp.Llama(sys.argv[1], n_ctx=int(sys.argv[2]), "
+            "n_threads=1, verbose=True)")
+    run = subprocess.run([sys.executable, "-c", code, str(path), str(context)], capture_output=True,
+                         text=True, timeout=300)
+    reports = parse_kv_log(run.stderr)
+    if run.returncode or not reports:
+        raise RuntimeError(f"llama.cpp reported no KV cache (exit {run.returncode}): {run.stderr[-400:]}")
+    return reports[-1]

@@ -37,6 +37,18 @@ def _t(stamp: str) -> float:
     return datetime.fromisoformat(stamp).timestamp()
 
 
+def plain_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Captured GenAI messages (`{"role", "parts": [{"type": "text", "content"}]}`) as chat messages."""
+    out = []
+    for m in messages:
+        if "content" in m:
+            out.append({"role": m["role"], "content": m["content"]})
+        else:
+            text = "".join(p.get("content", "") for p in m.get("parts", []) if p.get("type") == "text")
+            out.append({"role": m["role"], "content": text})
+    return out
+
+
 def stream_from_spans(spans: Iterable[Mapping[str, Any]], *, max_gap_s: float = 10.0) -> list[dict[str, Any]]:
     """One record per chat call that reached the server, in order, with the local gap before it (chapter 7)."""
     chats = [s for s in spans if s.get("name", "").startswith("chat ")
@@ -49,7 +61,7 @@ def stream_from_spans(spans: Iterable[Mapping[str, Any]], *, max_gap_s: float = 
         params = json.loads(a.get("handbook.request.params", "{}"))
         gap = 0.0 if previous_end is None else max(0.0, _t(s["start"]) - previous_end)
         out.append({"model": a.get("gen_ai.request.model"),
-                    "messages": json.loads(a["gen_ai.input.messages"]),
+                    "messages": plain_messages(json.loads(a["gen_ai.input.messages"])),
                     "params": {k: params[k] for k in KEEP if k in params},
                     "gap_s": round(min(gap, max_gap_s), 3)})
         previous_end = _t(s["end"])
