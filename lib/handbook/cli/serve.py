@@ -67,7 +67,8 @@ def _serve(args) -> int:
     if args.burst < 1 or args.max_active < 1 or args.max_waiting < 0 or args.max_tokens < 1:
         raise ServeError("--burst, --max-active and --max-tokens must be at least 1, --max-waiting at least 0.",
                          "e.g. --burst 10 --max-active 4 --max-waiting 16 --max-tokens 200")
-    policy = Policy(deadline_s=args.timeout, attempt_timeout_s=min(30.0, args.timeout), fallback=args.fallback_model)
+    # each attempt gets half the deadline, so one retry still fits in it
+    policy = Policy(deadline_s=args.timeout, attempt_timeout_s=args.timeout / 2, fallback=args.fallback_model)
     limits = Limits(per_minute=args.rate, burst=args.burst, max_active=args.max_active,
                     max_waiting=args.max_waiting)
     run(args.index, keys, args.host, args.port, policy=policy, limits=limits, model=args.model,
