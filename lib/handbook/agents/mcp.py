@@ -86,9 +86,10 @@ async def _session(command: list[str], action):
     from mcp import ClientSession, StdioServerParameters, stdio_client
 
     params = StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ))
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
-        return await action(session)
+    with open(os.devnull, "w") as quiet:  # the server's log; a notebook's stderr has no file descriptor
+        async with stdio_client(params, errlog=quiet) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            return await action(session)
 
 
 def _text(result) -> str:
