@@ -1,6 +1,7 @@
 """Deterministic SVGs under chapters/figures/, and the two shapes the box-and-arrow diagrams share.
 
-    from _svg import arrow, box, save
+    from _svg import arrow, box, canvas, save
+    fig, ax = canvas((10.0, 5.2), (0, 16.7), (0.3, 7.1))   # inches; axis units
     box(ax, 1.5, 4.7, 2.75, 1.45, "#dbe9f6", "Chunks", "200 tokens", title_y=0.33, body_y=-0.17)
     arrow(ax, (2.9, 4.7), (3.5, 4.7), "embed")
     save(fig, "ch03-rag-pipeline")   -> chapters/figures/ch03-rag-pipeline.svg
@@ -10,7 +11,7 @@ a fixed hash salt for the element ids, no creation date, and text drawn as
 paths, so a reader's fonts cannot change the layout (the alt text carries
 the words for screen readers and search).
 Deliberately left out: PNG output (the site and the PDF both take SVG), and
-layout: each chapter's script places its own boxes.
+layout: each chapter's script places its own boxes on its own canvas.
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ def save(fig, name: str) -> Path:
     plt.close(fig)
     print(path.relative_to(FIGURES.parents[1]), file=sys.stdout)
     return path
+
+
+def canvas(size: tuple[float, float], xlim: tuple[float, float], ylim: tuple[float, float]):
+    """A figure of `size` inches whose axes span `xlim` by `ylim` units, without ticks or frame."""
+    fig, ax = plt.subplots(figsize=size)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.axis("off")
+    return fig, ax
 
 
 def box(ax, x, y, w, h, color, title, body, *, title_y, body_y, size=10, spacing=1.3) -> None:

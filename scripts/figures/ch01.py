@@ -10,6 +10,7 @@ Sora, the Transformer, GPT-3, Llama 4, Qwen3, GPT-5).
 
 from __future__ import annotations
 
+import _svg
 import matplotlib.pyplot as plt
 from _svg import save
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
@@ -38,10 +39,7 @@ def arrow(ax, start, end, color=INK, style="-|>", lw=1.4, rad=0.0):
 
 
 def loop() -> None:
-    fig, ax = plt.subplots(figsize=(8.8, 4.8))
-    ax.set_xlim(-0.55, 11)
-    ax.set_ylim(-0.35, 5.3)
-    ax.axis("off")
+    fig, ax = _svg.canvas((8.8, 4.8), (-0.55, 11), (-0.35, 5.3))
     w, gap, x0 = 2.0, 0.25, 0.0
     ax.text(-0.3, 4.7, "MLOps", fontsize=11, color=GREY, fontweight="bold", va="center",
             ha="center", rotation=90)

@@ -9,7 +9,6 @@ the second shows a prompt version from template file to release, with the gate's
 from __future__ import annotations
 
 import _svg
-import matplotlib.pyplot as plt
 from _svg import GREY, INK, save
 
 SERVER, APP, GATE, FAIL, RED = "#dbe9f6", "#fde6cf", "#f6d5d5", "#eeeeee", "#b03030"
@@ -24,10 +23,7 @@ def arrow(ax, start, end, label="", color=INK, **how):
 
 
 def layers() -> None:
-    fig, ax = plt.subplots(figsize=(10.0, 4.2))
-    ax.set_xlim(0, 14)
-    ax.set_ylim(0, 6)
-    ax.axis("off")
+    fig, ax = _svg.canvas((10.0, 4.2), (0, 14), (0, 6))
     y, h = 3.3, 2.3
     box(ax, 1.45, y, 2.7, h, FAIL, "Request", "prompt +\nresponse_format:\nstrict JSON schema")
     box(ax, 5.3, y, 3.6, h, SERVER, "Layer 1: constrained\ndecoding",
@@ -47,10 +43,7 @@ def layers() -> None:
 
 
 def lifecycle() -> None:
-    fig, ax = plt.subplots(figsize=(10.0, 3.9))
-    ax.set_xlim(0, 15.2)
-    ax.set_ylim(0, 5.6)
-    ax.axis("off")
+    fig, ax = _svg.canvas((10.0, 3.9), (0, 15.2), (0, 5.6))
     y, w, h = 3.0, 2.75, 1.9
     xs = (1.5, 4.5, 7.5, 10.5, 13.5)
     box(ax, xs[0], y, w, h, APP, "Template", "prompts/name/\nvN.yaml")

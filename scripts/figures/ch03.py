@@ -12,7 +12,6 @@ import os
 from functools import partial
 
 import _svg
-import matplotlib.pyplot as plt
 from _svg import GREY, save
 from matplotlib.patches import FancyArrowPatch
 
@@ -28,10 +27,7 @@ arrow = partial(_svg.arrow, dy=H / 2 + 0.04)  # labels sit above the boxes the a
 
 
 def pipeline() -> None:
-    fig, ax = plt.subplots(figsize=(10.0, 5.2))
-    ax.set_xlim(0, 16.7)
-    ax.set_ylim(0.3, 7.1)
-    ax.axis("off")
+    fig, ax = _svg.canvas((10.0, 5.2), (0, 16.7), (0.3, 7.1))
     top, bottom = 4.7, 1.3
     xs = (1.5, 4.9, 8.3, 11.7, 15.1)
     e = W / 2 + 0.06

@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import partial
 
 import _svg
-import matplotlib.pyplot as plt
 from _svg import GREY, save
 from matplotlib.patches import FancyArrowPatch
 
@@ -26,10 +25,7 @@ arrow = partial(_svg.arrow, dy=0.18)
 
 
 def loop() -> None:
-    fig, ax = plt.subplots(figsize=(10.0, 4.8))
-    ax.set_xlim(0, 13.4)
-    ax.set_ylim(0.4, 6.25)
-    ax.axis("off")
+    fig, ax = _svg.canvas((10.0, 4.8), (0, 13.4), (0.4, 6.25))
     top, bottom = 4.3, 1.3
     xs = (1.65, 5.0, 8.35, 11.7)
 

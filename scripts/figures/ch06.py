@@ -7,7 +7,7 @@ example of chapter 6; B and A are drawn wider than to scale so that they stay vi
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+import _svg
 from _svg import save
 from matplotlib.patches import Rectangle
 
@@ -21,10 +21,7 @@ def box(ax, x, y, w, h, color, label, size=12):
 
 
 def lora() -> None:
-    fig, ax = plt.subplots(figsize=(8.6, 4.0))
-    ax.set_xlim(0, 11.6)
-    ax.set_ylim(-0.2, 4.9)
-    ax.axis("off")
+    fig, ax = _svg.canvas((8.6, 4.0), (0, 11.6), (-0.2, 4.9))
     ax.text(5.8, 4.55, r"$h = W x + \frac{\alpha}{r}\, B A x$", ha="center", va="center", fontsize=16)
 
     # x enters, the frozen path on the left, the trainable path on the right

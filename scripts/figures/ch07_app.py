@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 
 import _svg
-import matplotlib.pyplot as plt
 from _svg import GREY, INK, save
 from matplotlib.patches import FancyBboxPatch
 
@@ -21,10 +20,7 @@ RED = "#a33a3a"
 
 
 def request_path() -> None:
-    fig, ax = plt.subplots(figsize=(12.5, 5.0))
-    ax.set_xlim(0, 20.6)
-    ax.set_ylim(-0.4, 7.4)
-    ax.axis("off")
+    fig, ax = _svg.canvas((12.5, 5.0), (0, 20.6), (-0.4, 7.4))
     y = 4.6
     ax.add_patch(FancyBboxPatch((2.55, 1.25), 12.4, 5.75, boxstyle="round,pad=0.05,rounding_size=0.2",
                                 facecolor="white", edgecolor=GREY, linewidth=1.0, linestyle="--"))

@@ -29,10 +29,7 @@ arrow = partial(_svg.arrow, dy=H / 2 + 0.04)
 
 
 def guarded_path() -> None:
-    fig, ax = plt.subplots(figsize=(11.0, 4.9))
-    ax.set_xlim(0, 20.2)
-    ax.set_ylim(-0.2, 6.4)
-    ax.axis("off")
+    fig, ax = _svg.canvas((11.0, 4.9), (0, 20.2), (-0.2, 6.4))
     row, low = 4.4, 1.4
     xs = (1.5, 5.0, 8.5, 12.0, 15.3, 18.6)
     e = W / 2 + 0.06

@@ -11,7 +11,6 @@ from __future__ import annotations
 from functools import partial
 
 import _svg
-import matplotlib.pyplot as plt
 from _svg import GREY, save
 
 MODEL, DOOR, TOOL, STOP = "#dbe9f6", "#f6d5d5", "#e3f1dc", "#fde6cf"
@@ -26,10 +25,7 @@ arrow = partial(_svg.arrow, dy=0.12)
 
 
 def loop() -> None:
-    fig, ax = plt.subplots(figsize=(11.5, 5.2))
-    ax.set_xlim(0, 16.4)
-    ax.set_ylim(0.2, 6.6)
-    ax.axis("off")
+    fig, ax = _svg.canvas((11.5, 5.2), (0, 16.4), (0.2, 6.6))
     top, bottom = 4.6, 1.3
     xs = (1.8, 6.0, 10.3, 14.5)
 
