@@ -145,6 +145,35 @@ def test_stream_is_server_sent_events(url, fake):
     assert "".join(d["text"] for e, d in events if e == "token") == events[-1][1]["answer"] == fake.reply
 
 
+@pytest.mark.parametrize("defence,blocked,calls", [
+    ("none", False, 1),
+    ("output-check", True, 1),  # the link is off the allow-list: the answer becomes the abstention
+    ("detector,output-check", True, 3),  # one screening call per source (k=2), then the answer
+    ("spotlight,sandwich", False, 1),  # prompt-side defences change the prompt, not the answer
+])
+def test_defences_by_name(index, fake, defence, blocked, calls):
+    """`handbook serve --defence` runs chapter 8's defences on every answer, streamed or not."""
+    fake.reply = "Read https://evil.example/steal?d=1 for the answer [1]."
+    expected = "I don't know." if blocked else fake.reply
+    with serve(index, defence=defence) as u:
+        before = len(fake.models)
+        body = httpx.post(f"{u}/v1/ask", json=QUESTION, headers=AUTH, timeout=30).json()
+        sent = len(fake.models) - before
+        events = parse(httpx.post(f"{u}/v1/ask", json={**QUESTION, "stream": True}, headers=AUTH, timeout=30).text)
+    assert body["answer"] == expected and sent == calls
+    assert body["usage"]["total_tokens"] == 59 * calls  # every call the answer took is counted
+    assert events[-1][0] == "done" and events[-1][1]["answer"] == expected
+    assert "".join(d["text"] for e, d in events if e == "token") == expected
+
+
+def test_an_unknown_defence_is_refused_before_serving(index):
+    from handbook.errors import DefenceError
+
+    with pytest.raises(DefenceError, match="Unknown defence shield") as err:
+        create_app(index, (KEY,), defence="spotlight,shield")
+    assert "output-check" in err.value.fix
+
+
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": KEY},
                                      {"Authorization": f"Basic {KEY}"}])
 def test_401_without_the_key(url, headers):
@@ -279,6 +308,16 @@ def test_live_answer_matches_direct_ask(index, monkeypatch):
     with serve(index) as u:
         body = httpx.post(f"{u}/v1/ask", json=QUESTION, headers=AUTH, timeout=300).json()
     assert body["answer"] == direct.text and body["usage"]["completion_tokens"] == direct.usage.completion_tokens
+
+
+@pytest.mark.model
+def test_live_guarded_answer_matches_guarded_ask(index):
+    from handbook.guard import guarded_ask
+
+    direct = guarded_ask(QUESTION["question"], index, 2, defence="spotlight,sandwich")
+    with serve(index, defence="spotlight,sandwich") as u:
+        body = httpx.post(f"{u}/v1/ask", json=QUESTION, headers=AUTH, timeout=300).json()
+    assert body["answer"] == direct.answer.text and body["cited"] == direct.answer.cited
 
 
 def test_handbook_serve_as_a_process(index, tmp_path):

@@ -49,6 +49,9 @@ def register(sub) -> None:
                    help="deadline per request in seconds, retries included (default 60)")
     p.add_argument("--max-tokens", type=int, default=200, metavar="N",
                    help="longest answer in tokens (default 200)")
+    p.add_argument("--defence", default="none", metavar="none|all|NAME[,NAME]",
+                   help="chapter 8's defences for every answer: none (default), all, or a comma-separated "
+                   "list of spotlight, hierarchy, sandwich, output-check, detector")
     p.add_argument("--rate", type=_positive, default=60.0, metavar="N", help="requests per minute per key (default 60)")
     p.add_argument("--burst", type=int, default=10, metavar="N", help="requests a key may send at once (default 10)")
     p.add_argument("--max-active", type=int, default=4, metavar="N",
@@ -72,5 +75,5 @@ def _serve(args) -> int:
     limits = Limits(per_minute=args.rate, burst=args.burst, max_active=args.max_active,
                     max_waiting=args.max_waiting)
     run(args.index, keys, args.host, args.port, policy=policy, limits=limits, model=args.model,
-        max_tokens=args.max_tokens)
+        max_tokens=args.max_tokens, defence=args.defence)
     return 0

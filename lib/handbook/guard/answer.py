@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..llm import client
@@ -31,6 +32,8 @@ from ..rag.answer import TEMPLATE, Answer, build_prompt, citations
 from ..records import Hit, RenderedPrompt, Reply, Request, Usage
 from .defences import BLOCKED, Defence, check_answer, defences, instruction_like, judge_prompt, judged_injection
 from .output import link_allowed, links
+
+Chat = Callable[..., Reply]  # client.chat's signature: (prompt, *, model, temperature, max_tokens, seed)
 
 
 @dataclass(frozen=True)
@@ -75,20 +78,25 @@ def prompt_with(question: str, hits: list[Hit], chosen: list[Defence], template:
 
 def guarded_answer(question: str, hits: list[Hit], defence: str = "none", *, model: str | None = None,
                    max_tokens: int = 200, template: str = TEMPLATE,
-                   allowed_hosts: tuple[str, ...] = ()) -> Guarded:
-    """Answer `question` from `hits` through the named defences (chapter 8)."""
-    chosen = defences(defence)
+                   allowed_hosts: tuple[str, ...] = (), chat: Chat | None = None) -> Guarded:
+    """Answer `question` from `hits` through the named defences (chapter 8).
+
+    `chat` makes every model call (the detector's and the answer's; default `client.chat`); it
+    takes `client.chat`'s arguments, so `handbook serve` passes one that adds its timeouts,
+    retries and fallback.
+    """
+    chosen, chat = defences(defence), chat or client.chat
     usage, latency, calls, dropped = Usage(), 0.0, 0, []
     if any(d.screen for d in chosen):
         kept = []
         for n, h in enumerate(hits, start=1):
-            verdict = client.chat(judge_prompt(h.chunk.text), model=model, temperature=0.0, max_tokens=3, seed=0)
+            verdict = chat(judge_prompt(h.chunk.text), model=model, temperature=0.0, max_tokens=3, seed=0)
             u, s = _cost(verdict)
             usage, latency, calls = usage + u, latency + s, calls + 1
             (dropped.append(n) if judged_injection(verdict.text) else kept.append(h))
         hits = [replace(h, rank=i) for i, h in enumerate(kept, start=1)]
-    reply = client.chat(prompt_with(question, hits, chosen, template), model=model, temperature=0.0,
-                        max_tokens=max_tokens, seed=0)
+    reply = chat(prompt_with(question, hits, chosen, template), model=model, temperature=0.0,
+                 max_tokens=max_tokens, seed=0)
     u, s = _cost(reply)
     usage, latency, calls = usage + u, latency + s, calls + 1
     text, blocked = reply.text.strip(), []

@@ -14,8 +14,11 @@ deadline; a model server that is down, overloaded or slow becomes 503 or
 stack trace, no key. `Observe`, the outermost middleware, times and counts
 every request and turns any unexpected exception into a plain 500.
 
+Chapter 8's defences are switched on by name (`create_app(..., defence="all")`,
+`handbook serve --defence all`); the pipeline applies them.
+
 Deliberately left out: CORS, TLS (put a reverse proxy in front), sessions,
-user accounts, and guards on the content (chapter 8).
+and user accounts.
 """
 
 
@@ -73,9 +76,13 @@ def _error(status: int, message: str, fix: str | None, retry_after_s: float | No
 
 
 def create_app(index: VectorIndex, keys: tuple[str, ...] = (), *, policy: Policy = Policy(),
-               limits: Limits = Limits(), model: str | None = None, max_tokens: int = 200) -> FastAPI:
-    """The app serving `index` to holders of `keys` (chapter 7). No keys: auth off (loopback only)."""
-    pipeline = Pipeline(index, policy, model, max_tokens)
+               limits: Limits = Limits(), model: str | None = None, max_tokens: int = 200,
+               defence: str = "none") -> FastAPI:
+    """The app serving `index` to holders of `keys` (chapter 7). No keys: auth off (loopback only).
+
+    `defence` names chapter 8's defences for every answer ("none", "all" or "NAME[,NAME]").
+    """
+    pipeline = Pipeline(index, policy, model, max_tokens, defence=defence)
     metrics, keyring = Metrics(), Keys(keys)
     limiter, shedder = RateLimiter(limits.per_minute, limits.burst), Shedder(limits.max_active, limits.max_waiting)
     AskRequest, AskResponse, ErrorBody = schema.models(limits)  # noqa: N806 (classes)

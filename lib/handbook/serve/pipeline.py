@@ -11,17 +11,25 @@ code (503) before the app commits to a 200 event stream.
     Pipeline(index, Policy()).answer("What is a chunk?", 2)
     -> Answer(text="A chunk is ... [1].", sources=[Hit, Hit], cited=[1], usage=Usage(...), ...)
 
+With `defence="spotlight,output-check"` (any spec `handbook.guard` takes)
+the answer goes through `guard.answer.guarded_answer` instead, every model
+call still under the policy. An output check must see the whole answer
+before anyone does, so with a defence a streamed answer arrives as one
+`token` event once it is checked: the first token waits for the whole reply.
+
 Deliberately left out: conversation history, reranking, caching answers
 (chapter 5's `ResponseCache` can be installed as a client hook around the
-app), and guards on the question (chapter 8).
+app), and guards on the question itself (chapter 8 screens what is retrieved).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import telemetry
+from ..guard.answer import guarded_answer
+from ..guard.defences import defences
 from ..llm import client
 from ..rag.answer import Answer, build_prompt, citations
 from ..rag.index import VectorIndex
@@ -42,6 +50,10 @@ class Pipeline:
     model: str | None = None
     max_tokens: int = 200
     mode: str = "dense"
+    defence: str = "none"
+
+    def __post_init__(self) -> None:
+        defences(self.defence)  # an unknown name fails here, before the port opens
 
     def hits(self, question: str, k: int) -> list[Hit]:
         """The top `k` chunks (at most the index size) for `question` (chapter 7)."""
@@ -56,12 +68,27 @@ class Pipeline:
 
         Each request is one trace: a root span with the embedding, retrieval and chat spans below it.
         """
-        with telemetry.root_span("POST /v1/ask", {"http.route": "/v1/ask", "handbook.k": k}):
+        with telemetry.root_span("POST /v1/ask", {"http.route": "/v1/ask", "handbook.k": k,
+                                                  "handbook.defence": self.defence}):
             hits = self.hits(question, k)
+            if self.defence != "none":
+                return self._guarded(question, hits, on_retry)
             prompt = build_prompt(question, hits)
             reply: Reply = resilience.call(lambda m: client.chat(prompt, model=m or self.model, **self._params()),
                                            self.policy, self.model, on_retry)
         return Answer(question, reply.text.strip(), hits, citations(reply.text, len(hits)), reply.usage, reply)
+
+    def _guarded(self, question: str, hits: list[Hit], on_retry: OnRetry | None) -> Answer:
+        """The answer through `guarded_answer`, each of its model calls under the policy."""
+        timeout = self.policy.attempt_timeout_s
+
+        def chat(prompt, *, model=None, **params) -> Reply:
+            return resilience.call(lambda m: client.chat(prompt, model=m or model, timeout=timeout, **params),
+                                   self.policy, model, on_retry)
+
+        g = guarded_answer(question, hits, self.defence, model=self.model, max_tokens=self.max_tokens, chat=chat)
+        # the reply as the client sees it: the checked text, and the tokens of every call it took
+        return replace(g.answer, usage=g.usage, reply=replace(g.answer.reply, text=g.answer.text, usage=g.usage))
 
     def open_stream(self, question: str, k: int, on_retry: OnRetry | None = None) -> Opened:
         """Retrieve, start the streamed model call and read its first piece (chapter 7)."""
@@ -70,6 +97,9 @@ class Pipeline:
 
     def _open(self, question: str, k: int, on_retry: OnRetry | None) -> Opened:
         hits = self.hits(question, k)
+        if self.defence != "none":  # retrieved text is screened, the reply checked whole, then sent
+            answer = self._guarded(question, hits, on_retry)
+            return Opened(answer.sources, Whole(answer.reply), answer.text, iter(()))
         prompt = build_prompt(question, hits)
 
         def start(model: str | None) -> Opened:
@@ -86,9 +116,16 @@ class Opened:
     """A stream that has produced its first piece: the hits, the client `Stream`, the rest to read."""
 
     hits: list[Hit]
-    stream: client.Stream
+    stream: client.Stream | Whole
     first: str
     rest: Iterator[str]
+
+
+@dataclass
+class Whole:
+    """A reply that arrived whole (a checked answer), read like a finished `client.Stream`."""
+
+    reply: Reply
 
 
 def source_json(hit: Hit) -> dict:

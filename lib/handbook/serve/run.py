@@ -20,6 +20,7 @@ import logging
 from pathlib import Path
 
 from ..errors import ServeError, VectorIndexError
+from ..guard.defences import defences
 from ..guard.redact import RedactFilter
 from .app import Limits, create_app
 from .resilience import Policy
@@ -41,7 +42,7 @@ def check(index_path: str | Path, keys: tuple[str, ...], host: str, port: int) -
 
 
 def build(index_path: str | Path, keys: tuple[str, ...] = (), *, policy: Policy = Policy(),
-          limits: Limits = Limits(), model: str | None = None, max_tokens: int = 200):
+          limits: Limits = Limits(), model: str | None = None, max_tokens: int = 200, defence: str = "none"):
     """Load the index, warm the embedder, and return the app (chapter 7)."""
     from ..rag import index as rag_index
 
@@ -49,22 +50,24 @@ def build(index_path: str | Path, keys: tuple[str, ...] = (), *, policy: Policy 
         ix = rag_index.load(index_path)
     except VectorIndexError as exc:
         raise ServeError(f"Cannot load the index at {index_path}: {exc.message}", exc.fix) from exc
-    app = create_app(ix, keys, policy=policy, limits=limits, model=model, max_tokens=max_tokens)
+    app = create_app(ix, keys, policy=policy, limits=limits, model=model, max_tokens=max_tokens, defence=defence)
     app.state.pipeline.hits("warm-up", 1)  # loads the embedding model now, not on the first request
     return app
 
 
 def run(index_path: str | Path, keys: tuple[str, ...], host: str = "127.0.0.1", port: int = 8000, *,
         policy: Policy = Policy(), limits: Limits = Limits(), model: str | None = None,
-        max_tokens: int = 200, graceful_s: float = 30.0, log_level: str = "info") -> None:
+        max_tokens: int = 200, defence: str = "none", graceful_s: float = 30.0, log_level: str = "info") -> None:
     """Serve until SIGTERM/SIGINT, then drain requests in flight for up to `graceful_s` (chapter 7)."""
     import uvicorn
 
     check(index_path, keys, host, port)
+    defences(defence)  # an unknown name is refused before anything loads
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # log lines lose personal data and keys (chapter 8)
         handler.addFilter(RedactFilter())
-    app = build(index_path, keys, policy=policy, limits=limits, model=model, max_tokens=max_tokens)
+    app = build(index_path, keys, policy=policy, limits=limits, model=model, max_tokens=max_tokens,
+                defence=defence)
     if not keys:
         logging.getLogger("handbook.serve").warning("no API key set: anyone on this machine can call the app")
     uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=graceful_s, log_level=log_level,
