@@ -232,8 +232,8 @@ def chat(messages, *, model: str | None = None, temperature: float = 0.0, max_to
     calls = tuple(ToolCall(c.function.name, c.function.arguments or "{}", c.id or "")
                   for c in (getattr(choice.message, "tool_calls", None) or []) if getattr(c, "function", None))
     reply = Reply(_text(request, choice.message.content or ""), usage, latency, resp.model or request.model,
-                  choice.finish_reason, request.prompt_ref, request.prompt_hash, extra=_reasoning(u),
-                  tool_calls=calls)
+                  choice.finish_reason, request.prompt_ref, request.prompt_hash,
+                  extra={**_reasoning(u), **_logprobs(choice)}, tool_calls=calls)
     _finish(span, request, reply, None, start)
     return reply
 
@@ -243,6 +243,18 @@ def _text(request: Request, text: str) -> str:
     if "stop" in request.params and "stop" not in request_params(request.model, request.params):
         return cut_at_stop(text, request.params["stop"])
     return text
+
+
+def _logprobs(choice) -> dict[str, Any]:
+    """With `logprobs=True`: each reply token's log-probability and, with `top_logprobs=N`, its rivals.
+
+    -> {"logprobs": [{"token": "3", "logprob": -0.4, "top": [["3", -0.4], ["2", -1.2], ...]}, ...]}
+    """
+    content = getattr(getattr(choice, "logprobs", None), "content", None)
+    if not content:
+        return {}
+    return {"logprobs": [{"token": c.token, "logprob": c.logprob,
+                          "top": [[t.token, t.logprob] for t in (c.top_logprobs or [])]} for c in content]}
 
 
 def _reasoning(u) -> dict[str, Any]:
