@@ -30,7 +30,7 @@ NOT_LAB = {  # number -> why a chapter may type it although a lab prints it
     "17.7": "Kojima et al.'s zero-shot chain-of-thought result on MultiArith, cited in chapter 2",
     "17.9": "Wang et al.'s self-consistency gain on GSM8K, cited in chapter 2",
 }
-PAGES = sorted([*ROOT.glob("chapters/*.md"), ROOT / "intro.md"])
+PAGES = sorted([*ROOT.glob("chapters/*.md"), *ROOT.glob("chapters/includes/*.md"), ROOT / "intro.md"])
 
 
 def significant(number: str) -> int:
