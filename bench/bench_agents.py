@@ -10,11 +10,11 @@ Three measurements, each one locked run of a few minutes, each written to data/a
 * `rag`: the same tasks answered by one RAG call (`rag.ask`, top 4 hybrid passages), the
   single-call alternative to an agent.
 
-Run: `flock /work/helpers/model.lock python bench/bench_agents.py calls --mode schema`
+Run: `python bench/bench_agents.py calls --mode schema`
      `python bench/bench_agents.py tasks [--no-tools] [--mode schema] [--ids math-01,file-01]`
      `python bench/bench_agents.py rag [--ids book-01,...]`
      `python bench/bench_agents.py merge --parts tasks-tools-schema-a,tasks-tools-schema-b --name tasks-tools-schema`
-Prints a table; the JSON keeps every row. Timings are only meaningful under the model lock.
+Prints a table; the JSON keeps every row. Timings are only meaningful on a quiet machine.
 """
 
 from __future__ import annotations

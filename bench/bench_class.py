@@ -21,7 +21,7 @@ that long; calls not sent count as not served. Every call goes to the default mo
 Prints one row per class size: learners, requests, served, p50/p95 latency per served call,
 p95 TTFT of calls the server answered, cache hit ratio, wall time and load average.
 
-Run (under the model lock; each run <= 12 minutes):
+Run (on a quiet machine: nothing else using the model or the cores; each run <= 15 minutes):
   python bench/bench_class.py record
   python bench/bench_class.py run --learners 1,5,10,30 --window-s 600 --server batch --cache on --seed 0
 """

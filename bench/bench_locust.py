@@ -11,8 +11,8 @@ by cause. Two scenarios by default:
 * `shed`: `--max-active 1 --max-waiting 1`: the app refuses what it cannot start soon (503),
   so the requests it accepts keep a short latency.
 
-Run (under the model lock; about 2.5 minutes):
-    flock /work/helpers/model.lock python bench/bench_locust.py [--users 4] [--run-time 60]
+Run (on a quiet machine; about 2.5 minutes):
+    python bench/bench_locust.py [--users 4] [--run-time 60]
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ Sets:
 For each set and mode: hit@5 and MRR@10 (first relevant chunk in the top 10). With
 `--rerank-depth N` (default 8; 0 skips it, as it calls the chat model N times per question),
 dense's top N are re-ordered by `handbook.rag.rerank.llm_scorer` and scored the same way, with
-the reranker's latency per query. Run under the model lock:
-`flock /work/helpers/model.lock python bench/bench_retrieval.py [--sets golden,stdlib] [--rerank-depth 8]`.
+the reranker's latency per query. Run on a quiet machine:
+`python bench/bench_retrieval.py [--sets golden,stdlib] [--rerank-depth 8]`.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ not the model (query embedding is included in query latency, with the same embed
   latency of dense, pre-filtered dense, and hybrid (Milvus's own BM25 fused by RRF).
 
 Latency is p50 / p95 over the golden and stdlib questions, after one warm-up query; ingest is the
-best of `--repeats` runs into a fresh collection. Run (under the model lock, for timings that mean
+best of `--repeats` runs into a fresh collection. Run (on a quiet machine, for timings that mean
 something): `python bench/bench_store.py [--repeats 3] [--backend onnx]`.
 """
 

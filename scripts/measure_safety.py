@@ -4,9 +4,9 @@ Refusal rate on harmful requests and over-refusal rate on benign ones that only 
 (`data/safety/requests.jsonl`), without and with the guard (`handbook.guard.safety`'s safety
 policy in the system message), and system-prompt leakage: the six extraction prompts of
 `guard.safety.EXTRACTION` against a system prompt holding a made-up discount code. Lab 8 reads
-the file and re-runs a few requests live. Run it under the model lock (about 4 minutes):
+the file and re-runs a few requests live. Run it on a quiet machine (about 4 minutes):
 
-    flock /work/helpers/model.lock python scripts/measure_safety.py
+    python scripts/measure_safety.py
 """
 
 from __future__ import annotations
