@@ -70,3 +70,17 @@ def test_a_damaged_entry_names_the_file(tmp_path):
     with pytest.raises(CacheError, match=r"abc\.json is damaged") as err:
         ResponseCache(tmp_path)
     assert err.value.fix == "delete that file"
+
+
+def test_a_hit_gives_back_the_logprobs_it_was_asked_for(tmp_path):
+    """The LLM reranker scores from logprobs: a cached reply without them would rank differently."""
+    top = [{"token": "3", "logprob": -0.1, "top": [["3", -0.1], ["2", -2.4]]}]
+    asked = Request(MSGS, "gpt-4o", {"temperature": 0.0, "logprobs": True, "top_logprobs": 10})
+    plain = Request(MSGS, "gpt-4o", {"temperature": 0.0})
+    for path in (None, tmp_path):  # in memory, and reloaded from its folder
+        cache = ResponseCache(path)
+        cache.after(asked, Reply("3", Usage(10, 1), 0.2, "gpt-4o", extra={"logprobs": top}), None)
+        cache.after(plain, Reply("3", Usage(10, 1), 0.2, "gpt-4o"), None)
+        again = ResponseCache(path) if path else cache
+        assert again.before(asked).extra["logprobs"] == top
+        assert "logprobs" not in again.before(plain).extra

@@ -69,7 +69,8 @@ class ResponseCache:
         self.saved_s += entry["latency_s"]
         return Reply(entry["text"], Usage(), 0.0, entry["model"], entry["finish_reason"], request.prompt_ref,
                      request.prompt_hash, cached=True,
-                     extra={"saved_usage": usage, "saved_s": entry["latency_s"], "semantic": semantic})
+                     extra={"saved_usage": usage, "saved_s": entry["latency_s"], "semantic": semantic,
+                            **({"logprobs": entry["logprobs"]} if "logprobs" in entry else {})})
 
     def before(self, request: Request) -> Reply | None:
         key = request_key(request)
@@ -94,6 +95,8 @@ class ResponseCache:
         key = request_key(request)
         entry = {"text": reply.text, "usage": asdict(reply.usage), "latency_s": reply.latency_s, "model": reply.model,
                  "finish_reason": reply.finish_reason}
+        if "logprobs" in reply.extra:  # asked for (a reranker reads them): a hit must give them back
+            entry["logprobs"] = reply.extra["logprobs"]
         self.entries[key] = entry
         if self.embed is not None:
             (vec,) = self.embed([request.messages[-1]["content"]])
